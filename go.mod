@@ -1,0 +1,3 @@
+module github.com/bertserve/bertserve
+
+go 1.26
