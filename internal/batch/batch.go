@@ -1,0 +1,325 @@
+package batch
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"sync"
+	"time"
+
+	"github.com/bertserve/bertserve/internal/errs"
+	"github.com/bertserve/bertserve/internal/metrics"
+)
+
+// Runner runs one padded batch: feeds[i] holds batch×seqLen values of model input i, and output j is
+// written into outputs[j], sized from the Outputs given to New. *ort.Session satisfies it.
+type Runner interface {
+	Run(ctx context.Context, batch, seqLen int, feeds [][]int64, outputs [][]float32) error
+}
+
+// Output describes one model output's shape after the batch axis.
+type Output struct {
+	PerToken bool // the output has a sequence axis: [batch, seq, Width]
+	Width    int  // values per token (PerToken) or per sequence; 1 for [batch, seq]
+}
+
+// Config bounds batches and the queue.
+type Config struct {
+	MaxBatchTokens int // padded tokens (longest × size) per batch; a longer lone sequence still runs
+	MaxBatchSize   int // sequences per batch
+	Workers        int // batches running at once
+	MaxQueued      int // sequences waiting; beyond it Run fails with errs.Overloaded
+}
+
+// Validate checks the configuration; New calls it.
+func (c Config) Validate() error {
+	switch {
+	case c.MaxBatchTokens < 1:
+		return fmt.Errorf("max batch tokens %d: must be at least 1", c.MaxBatchTokens)
+	case c.MaxBatchSize < 1:
+		return fmt.Errorf("max batch size %d: must be at least 1", c.MaxBatchSize)
+	case c.Workers < 1:
+		return fmt.Errorf("workers %d: must be at least 1", c.Workers)
+	case c.MaxQueued < 1:
+		return fmt.Errorf("max queued %d: must be at least 1", c.MaxQueued)
+	}
+	return nil
+}
+
+// Item is one unpadded sequence: Feeds[i] is its values for model input i, all of one length.
+type Item struct {
+	Feeds [][]int64
+}
+
+// Len is the item's sequence length.
+func (it Item) Len() int { return len(it.Feeds[0]) }
+
+// Result holds one item's rows, one per output: Len×Width values for a PerToken output (padding
+// removed), Width values otherwise.
+type Result [][]float32
+
+// ErrClosed is returned by Run after Close.
+var ErrClosed = errs.New(errs.Unavailable, "the server is shutting down")
+
+// Batcher queues items for one model. It is safe for concurrent use.
+type Batcher struct {
+	runner  Runner
+	outputs []Output
+	pads    []int64
+	cfg     Config
+	model   string
+	metrics *metrics.Metrics
+
+	mu     sync.Mutex
+	cond   *sync.Cond
+	queue  []*pending
+	closed bool
+	wg     sync.WaitGroup
+}
+
+type pending struct {
+	item   Item
+	req    *request
+	index  int
+	queued time.Time
+}
+
+// request collects the results of one Run call.
+type request struct {
+	ctx     context.Context
+	results []Result
+	mu      sync.Mutex
+	left    int
+	err     error
+	done    chan struct{}
+}
+
+func (r *request) finish(index int, res Result, err error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if err != nil && r.err == nil {
+		r.err = err
+	}
+	if err == nil {
+		r.results[index] = res
+	}
+	r.left--
+	if r.left == 0 {
+		close(r.done)
+	}
+}
+
+// New starts cfg.Workers workers feeding runner. pads[i] is the padding value of model input i
+// (the tokenizer's pad id for input ids, 0 for masks and type ids). model labels metrics.
+func New(runner Runner, outputs []Output, pads []int64, cfg Config, model string, m *metrics.Metrics) (*Batcher, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	b := &Batcher{runner: runner, outputs: outputs, pads: pads, cfg: cfg, model: model, metrics: m}
+	b.cond = sync.NewCond(&b.mu)
+	for range cfg.Workers {
+		b.wg.Add(1)
+		go b.work()
+	}
+	return b, nil
+}
+
+// Run queues items and waits for their results, in order. It fails at once with errs.Overloaded
+// when the queue cannot take them all, and with ctx's error if ctx ends first (items not yet run
+// are then dropped).
+func (b *Batcher) Run(ctx context.Context, items []Item) ([]Result, error) {
+	if len(items) == 0 {
+		return nil, nil
+	}
+	for i, it := range items {
+		if len(it.Feeds) != len(b.pads) {
+			return nil, fmt.Errorf("batch: item %d has %d feeds, model takes %d", i, len(it.Feeds), len(b.pads))
+		}
+	}
+	req := &request{ctx: ctx, results: make([]Result, len(items)), left: len(items), done: make(chan struct{})}
+	now := time.Now()
+
+	b.mu.Lock()
+	if b.closed {
+		b.mu.Unlock()
+		return nil, ErrClosed
+	}
+	if len(b.queue)+len(items) > b.cfg.MaxQueued {
+		b.mu.Unlock()
+		return nil, errs.New(errs.Overloaded, "the model %s has %d sequences queued; retry later", b.model, b.cfg.MaxQueued)
+	}
+	for i, it := range items {
+		b.queue = append(b.queue, &pending{item: it, req: req, index: i, queued: now})
+	}
+	b.metrics.SetQueueDepth(b.model, len(b.queue))
+	b.mu.Unlock()
+	b.cond.Broadcast()
+
+	select {
+	case <-req.done:
+		if req.err != nil {
+			return nil, req.err
+		}
+		return req.results, nil
+	case <-ctx.Done():
+		// Workers drop the rest of this request's items when they reach them.
+		return nil, ctx.Err()
+	}
+}
+
+// Close stops accepting work, lets the workers finish what is queued, and waits for them.
+func (b *Batcher) Close() {
+	b.mu.Lock()
+	b.closed = true
+	b.mu.Unlock()
+	b.cond.Broadcast()
+	b.wg.Wait()
+}
+
+func (b *Batcher) work() {
+	defer b.wg.Done()
+	for {
+		batch := b.next()
+		if batch == nil {
+			return
+		}
+		b.execute(batch)
+	}
+}
+
+// selectWindow bounds how many waiting sequences a worker considers for one batch, so that forming
+// a batch stays cheap however long the queue is.
+const selectWindow = 1024
+
+// next blocks until it can take a batch off the queue; nil means closed and drained.
+func (b *Batcher) next() []*pending {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	for {
+		b.dropCancelled()
+		if len(b.queue) > 0 {
+			break
+		}
+		if b.closed {
+			return nil
+		}
+		b.cond.Wait()
+	}
+
+	anchor := b.queue[0]
+	window := b.queue[1:min(len(b.queue), selectWindow)]
+	order := make([]int, len(window))
+	for i := range order {
+		order[i] = i
+	}
+	n := anchor.item.Len()
+	slices.SortStableFunc(order, func(i, j int) int {
+		return abs(window[i].item.Len()-n) - abs(window[j].item.Len()-n)
+	})
+
+	batch := []*pending{anchor}
+	longest := n
+	taken := make([]bool, len(window))
+	for _, i := range order {
+		if len(batch) == b.cfg.MaxBatchSize {
+			break
+		}
+		l := max(longest, window[i].item.Len())
+		if l*(len(batch)+1) > b.cfg.MaxBatchTokens {
+			continue
+		}
+		batch, longest, taken[i] = append(batch, window[i]), l, true
+	}
+
+	rest := b.queue[:0]
+	for i, p := range window {
+		if !taken[i] {
+			rest = append(rest, p)
+		}
+	}
+	rest = append(rest, b.queue[1+len(window):]...)
+	clear(b.queue[len(rest):])
+	b.queue = rest
+	b.metrics.SetQueueDepth(b.model, len(b.queue))
+	return batch
+}
+
+// dropCancelled finishes, with their context's error, queued items whose request has ended.
+func (b *Batcher) dropCancelled() {
+	kept := b.queue[:0]
+	for _, p := range b.queue {
+		if err := p.req.ctx.Err(); err != nil {
+			p.req.finish(p.index, nil, err)
+			continue
+		}
+		kept = append(kept, p)
+	}
+	clear(b.queue[len(kept):])
+	b.queue = kept
+}
+
+func (b *Batcher) execute(batch []*pending) {
+	start := time.Now()
+	seqLen := 0
+	for _, p := range batch {
+		seqLen = max(seqLen, p.item.Len())
+		b.metrics.ObserveStage(b.model, metrics.StageQueue, start.Sub(p.queued))
+	}
+	size := len(batch)
+	b.metrics.ObserveBatch(b.model, size, size*seqLen)
+
+	feeds := make([][]int64, len(b.pads))
+	for i, pad := range b.pads {
+		buf := make([]int64, size*seqLen)
+		for r, p := range batch {
+			row := buf[r*seqLen : (r+1)*seqLen]
+			n := copy(row, p.item.Feeds[i])
+			for k := n; k < seqLen; k++ {
+				row[k] = pad
+			}
+		}
+		feeds[i] = buf
+	}
+	outputs := make([][]float32, len(b.outputs))
+	for j, o := range b.outputs {
+		outputs[j] = make([]float32, size*b.rowSize(o, seqLen))
+	}
+
+	// The batch mixes requests, so no single request's context may cancel it; cancelled items were
+	// dropped before the batch was formed.
+	err := b.runner.Run(context.Background(), size, seqLen, feeds, outputs)
+	b.metrics.ObserveStage(b.model, metrics.StageInference, time.Since(start))
+	if err != nil {
+		err = fmt.Errorf("inference on %s (batch %d×%d): %w", b.model, size, seqLen, err)
+	}
+	for r, p := range batch {
+		if err != nil {
+			p.req.finish(p.index, nil, err)
+			continue
+		}
+		res := make(Result, len(b.outputs))
+		for j, o := range b.outputs {
+			stride := b.rowSize(o, seqLen)
+			used := stride
+			if o.PerToken {
+				used = p.item.Len() * o.Width
+			}
+			res[j] = outputs[j][r*stride : r*stride+used : r*stride+used]
+		}
+		p.req.finish(p.index, res, nil)
+	}
+}
+
+func (b *Batcher) rowSize(o Output, seqLen int) int {
+	if o.PerToken {
+		return seqLen * o.Width
+	}
+	return o.Width
+}
+
+func abs(x int) int {
+	if x < 0 {
+		return -x
+	}
+	return x
+}

@@ -1,0 +1,9 @@
+// Package batch merges the sequences of many concurrent requests into padded batches under a token
+// budget, runs them on a Runner with a fixed number of workers, and hands each request its rows back.
+//
+// A worker forms its batch when it becomes free: the oldest waiting sequence anchors the batch (so
+// nothing starves), and the waiting sequences closest to it in length join while the padded cost
+// (longest × count) fits the budget, which keeps padding low when long and short inputs mix.
+// Sequences whose request was cancelled are dropped before they reach the model, and a full queue
+// fails at once with errs.Overloaded instead of growing without bound.
+package batch
