@@ -1,0 +1,45 @@
+# bertserve: `make run` serves the default model on :8080, `make test` runs every test.
+GO        ?= go
+ADDR      ?= :8080
+BIN       := bin/bertserve
+PYTHON    ?= python3
+VENV      := .venv
+
+.PHONY: all setup build run test vet fmt-check test-go reference goldens clean help
+
+all: build
+
+help: ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
+
+setup: ## download ONNX Runtime and the default model (sha256-verified, idempotent)
+	@scripts/setup.sh
+
+build: ## build the server into bin/
+	$(GO) build -o $(BIN) ./cmd/server
+
+run: setup build ## set up if needed, then serve the default model on $(ADDR)
+	BERTSERVE_ADDR=$(ADDR) $(BIN)
+
+test: setup vet fmt-check test-go ## every check CI runs
+
+vet:
+	$(GO) vet ./...
+
+fmt-check:
+	@out="$$(gofmt -l $$(git ls-files '*.go') 2>/dev/null)"; \
+	if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
+
+test-go:
+	BERTSERVE_REQUIRE_SETUP=1 $(GO) test -race -count=1 -timeout 20m ./...
+
+$(VENV)/.reference: scripts/requirements-reference.txt
+	$(PYTHON) -m venv $(VENV)
+	$(VENV)/bin/pip install -q -r scripts/requirements-reference.txt
+	touch $@
+
+reference: $(VENV)/.reference setup ## regenerate the sentence-transformers reference fixtures
+	$(VENV)/bin/python scripts/gen_reference.py
+
+clean:
+	rm -rf bin

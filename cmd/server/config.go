@@ -1,0 +1,162 @@
+package main
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"runtime"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Config is everything the server is started with.
+type Config struct {
+	Addr            string
+	ModelsDir       string
+	ORTLib          string
+	Threads         int
+	Workers         int
+	Device          string
+	MaxBatchTokens  int
+	MaxBatchSize    int
+	MaxQueued       int
+	MaxClientBatch  int
+	MaxBodyBytes    int64
+	ShutdownTimeout time.Duration
+	LogFormat       string
+	LogLevel        string
+}
+
+var errHelp = errors.New("help requested")
+
+// ParseFlags fills m.Config from args, falling back to the environment (getenv) and then to the
+// defaults. Flags beat environment variables.
+func (m *Main) ParseFlags(args []string, getenv func(string) string) error {
+	c := &m.Config
+	fs := flag.NewFlagSet("server", flag.ContinueOnError)
+	fs.SetOutput(m.Stderr)
+	specs := []struct {
+		name, env, usage string
+		ptr              any
+		def              any
+	}{
+		{"addr", "BERTSERVE_ADDR", "address to listen on", &c.Addr, ":8080"},
+		{"models", "BERTSERVE_MODELS", "models folder: every subfolder with a bertserve.json is served", &c.ModelsDir, "./models"},
+		{"ort-lib", "BERTSERVE_ORT_LIB", "path of libonnxruntime.so (default: the one `make setup` installs in .cache/)", &c.ORTLib, ""},
+		{"threads", "BERTSERVE_THREADS", "ONNX Runtime intra-op threads per inference worker (0: cores / workers)", &c.Threads, 0},
+		{"workers", "BERTSERVE_WORKERS", "inference batches run at once, per model", &c.Workers, 1},
+		{"device", "BERTSERVE_DEVICE", "cpu or cuda", &c.Device, "cpu"},
+		{"max-batch-tokens", "BERTSERVE_MAX_BATCH_TOKENS", "padded tokens (longest × size) per inference batch", &c.MaxBatchTokens, 16384},
+		{"max-batch-requests", "BERTSERVE_MAX_BATCH_REQUESTS", "sequences per inference batch", &c.MaxBatchSize, 64},
+		{"max-queued", "BERTSERVE_MAX_QUEUED", "sequences waiting per model before requests are refused with 429", &c.MaxQueued, 4096},
+		{"max-client-batch-size", "BERTSERVE_MAX_CLIENT_BATCH_SIZE", "inputs in one request", &c.MaxClientBatch, 512},
+		{"max-body-bytes", "BERTSERVE_MAX_BODY_BYTES", "request body size limit", &c.MaxBodyBytes, int64(16 << 20)},
+		{"shutdown-timeout", "BERTSERVE_SHUTDOWN_TIMEOUT", "how long shutdown waits for in-flight requests", &c.ShutdownTimeout, 30 * time.Second},
+		{"log-format", "BERTSERVE_LOG_FORMAT", "json or text", &c.LogFormat, "json"},
+		{"log-level", "BERTSERVE_LOG_LEVEL", "debug, info, warn or error", &c.LogLevel, "info"},
+	}
+	for _, s := range specs {
+		usage := fmt.Sprintf("%s (env %s)", s.usage, s.env)
+		env := getenv(s.env)
+		var err error
+		switch p := s.ptr.(type) {
+		case *string:
+			def := s.def.(string)
+			if env != "" {
+				def = env
+			}
+			fs.StringVar(p, s.name, def, usage)
+		case *int:
+			def := s.def.(int)
+			if env != "" {
+				def, err = strconv.Atoi(env)
+			}
+			fs.IntVar(p, s.name, def, usage)
+		case *int64:
+			def := s.def.(int64)
+			if env != "" {
+				def, err = strconv.ParseInt(env, 10, 64)
+			}
+			fs.Int64Var(p, s.name, def, usage)
+		case *time.Duration:
+			def := s.def.(time.Duration)
+			if env != "" {
+				def, err = time.ParseDuration(env)
+			}
+			fs.DurationVar(p, s.name, def, usage)
+		}
+		if err != nil {
+			return fmt.Errorf("%s=%q: %w", s.env, env, err)
+		}
+	}
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return errHelp
+		}
+		return err
+	}
+	if fs.NArg() > 0 {
+		return fmt.Errorf("unexpected arguments: %s", strings.Join(fs.Args(), " "))
+	}
+	return c.validate()
+}
+
+func (c *Config) validate() error {
+	var problems []string
+	positive := map[string]int{
+		"--workers": c.Workers, "--max-batch-tokens": c.MaxBatchTokens, "--max-batch-requests": c.MaxBatchSize,
+		"--max-queued": c.MaxQueued, "--max-client-batch-size": c.MaxClientBatch,
+	}
+	for name, v := range positive {
+		if v < 1 {
+			problems = append(problems, fmt.Sprintf("%s must be at least 1, not %d", name, v))
+		}
+	}
+	if c.Threads < 0 {
+		problems = append(problems, fmt.Sprintf("--threads must not be negative, not %d", c.Threads))
+	}
+	if c.MaxBodyBytes < 1 {
+		problems = append(problems, "--max-body-bytes must be at least 1")
+	}
+	if c.Device != "cpu" && c.Device != "cuda" {
+		problems = append(problems, fmt.Sprintf("--device must be cpu or cuda, not %q", c.Device))
+	}
+	if c.LogFormat != "json" && c.LogFormat != "text" {
+		problems = append(problems, fmt.Sprintf("--log-format must be json or text, not %q", c.LogFormat))
+	}
+	if _, err := parseLevel(c.LogLevel); err != nil {
+		problems = append(problems, err.Error())
+	}
+	if len(problems) > 0 {
+		return errors.New(strings.Join(problems, "; "))
+	}
+	return nil
+}
+
+// intraOpThreads splits the cores between the workers unless --threads says otherwise.
+func (c *Config) intraOpThreads() int {
+	if c.Threads > 0 {
+		return c.Threads
+	}
+	return max(1, runtime.NumCPU()/c.Workers)
+}
+
+func parseLevel(s string) (slog.Level, error) {
+	var l slog.Level
+	if err := l.UnmarshalText([]byte(s)); err != nil {
+		return 0, fmt.Errorf("--log-level must be debug, info, warn or error, not %q", s)
+	}
+	return l, nil
+}
+
+func (c *Config) logger(w io.Writer) *slog.Logger {
+	level, _ := parseLevel(c.LogLevel)
+	opts := &slog.HandlerOptions{Level: level}
+	if c.LogFormat == "text" {
+		return slog.New(slog.NewTextHandler(w, opts))
+	}
+	return slog.New(slog.NewJSONHandler(w, opts))
+}

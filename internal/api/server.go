@@ -1,0 +1,89 @@
+package api
+
+import (
+	"errors"
+	"log/slog"
+	"net/http"
+	"strconv"
+	"sync/atomic"
+
+	"github.com/go-chi/chi/v5"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/bertserve/bertserve/internal/metrics"
+	"github.com/bertserve/bertserve/internal/pipeline"
+)
+
+// Models is what the handlers need of the model registry; *model.Registry satisfies it.
+type Models interface {
+	Embedder(name string) (*pipeline.Embedder, error)
+	Encoder(name string) (*pipeline.Encoder, string, error)
+}
+
+// Config holds the HTTP layer's settings.
+type Config struct {
+	MaxInputs    int   // items per request
+	MaxBodyBytes int64 // request body size
+	Spec         []byte
+	Logger       *slog.Logger
+	Metrics      *metrics.Metrics
+}
+
+// Server is the HTTP API. Build it with New; it is an http.Handler.
+type Server struct {
+	cfg    Config
+	models Models
+	ready  atomic.Bool
+	router chi.Router
+}
+
+// New checks cfg and builds the router.
+func New(models Models, cfg Config) (*Server, error) {
+	if cfg.MaxInputs < 1 {
+		return nil, errors.New("api: MaxInputs must be at least 1")
+	}
+	if cfg.MaxBodyBytes < 1 {
+		return nil, errors.New("api: MaxBodyBytes must be at least 1")
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
+	s := &Server{cfg: cfg, models: models}
+	s.router = s.routes()
+	return s, nil
+}
+
+// SetReady flips /readyz; the server reports ready once models are loaded and warmed up.
+func (s *Server) SetReady(ready bool) { s.ready.Store(ready) }
+
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.router.ServeHTTP(w, r) }
+
+// routes declares every route of the server.
+func (s *Server) routes() chi.Router {
+	r := chi.NewRouter()
+	r.Use(RequestID, s.accessLog, s.recoverer, MaxBodyBytes(s.cfg.MaxBodyBytes))
+	r.NotFound(s.notFound)
+	r.MethodNotAllowed(s.methodNotAllowed)
+
+	r.Get("/healthz", s.healthz)
+	r.Get("/readyz", s.readyz)
+	r.Method(http.MethodGet, "/metrics", promhttp.HandlerFor(s.metricsRegistry(), promhttp.HandlerOpts{}))
+	r.Get("/openapi.yaml", s.openapi)
+
+	r.Post("/v1/embed", s.embed)
+	r.Post("/v1/tokenize", s.tokenize)
+	r.Post("/v1/detokenize", s.detokenize)
+	return r
+}
+
+// Routes lists every "METHOD /path" the router serves, for the spec test.
+func (s *Server) Routes() ([]string, error) {
+	var out []string
+	err := chi.Walk(s.router, func(method, route string, _ http.Handler, _ ...func(http.Handler) http.Handler) error {
+		out = append(out, method+" "+route)
+		return nil
+	})
+	return out, err
+}
+
+func fieldIndex(name string, i int) string { return name + "[" + strconv.Itoa(i) + "]" }

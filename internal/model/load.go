@@ -1,0 +1,185 @@
+package model
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+
+	"github.com/bertserve/bertserve/internal/batch"
+	"github.com/bertserve/bertserve/internal/metrics"
+	"github.com/bertserve/bertserve/internal/ort"
+	"github.com/bertserve/bertserve/internal/pipeline"
+	"github.com/bertserve/bertserve/internal/postprocess"
+	"github.com/bertserve/bertserve/internal/tokenizer"
+)
+
+var _ batch.Runner = (*ort.Session)(nil)
+
+// Options are what every model is loaded with.
+type Options struct {
+	Session ort.Options
+	Batch   batch.Config
+	Metrics *metrics.Metrics
+}
+
+// Model is one served model: its config, tokenizer, session, batcher and task pipeline.
+type Model struct {
+	Config Config
+	Dir    string
+	// Dimension is the width of the model's main output (hidden size for embeddings).
+	Dimension int
+
+	Encoder  *pipeline.Encoder
+	Embedder *pipeline.Embedder // feature-extraction models only
+
+	session *ort.Session
+	batcher *batch.Batcher
+}
+
+// feedRoles maps the graph inputs a model may take to what the encoder feeds them.
+var feedRoles = map[string]pipeline.Feed{
+	"input_ids":      pipeline.FeedInputIDs,
+	"attention_mask": pipeline.FeedAttentionMask,
+	"token_type_ids": pipeline.FeedTokenTypeIDs,
+}
+
+// Load reads and validates the model folder dir and starts its batcher. Errors name the file and
+// the problem.
+func Load(dir string, o Options) (*Model, error) {
+	cfg, err := readConfig(dir)
+	if err != nil {
+		return nil, err
+	}
+	onnxPath := filepath.Join(dir, "model.onnx")
+	if _, err := os.Stat(onnxPath); err != nil {
+		return nil, fmt.Errorf("model %s: %w", cfg.Name, err)
+	}
+	tokPath := filepath.Join(dir, "tokenizer.json")
+	tok, err := tokenizer.FromFile(tokPath)
+	if err != nil {
+		return nil, fmt.Errorf("model %s: %s: %w", cfg.Name, tokPath, err)
+	}
+	graphIn, graphOut, err := ort.Inspect(onnxPath)
+	if err != nil {
+		return nil, fmt.Errorf("model %s: %w", cfg.Name, err)
+	}
+
+	// Feed every graph input; one the config cannot account for makes the model unusable.
+	var inputNames []string
+	var feeds []pipeline.Feed
+	var pads []int64
+	for _, in := range graphIn {
+		role := ""
+		for r := range feedRoles {
+			if cfg.inputName(r) == in.Name {
+				role = r
+			}
+		}
+		if role == "" {
+			return nil, fmt.Errorf("model %s: %s: graph input %q cannot be fed (the server feeds %s; map names with \"inputs\" in %s)",
+				cfg.Name, onnxPath, in.Name, strings.Join(inputRoles, ", "), ConfigFile)
+		}
+		inputNames = append(inputNames, in.Name)
+		feeds = append(feeds, feedRoles[role])
+		pads = append(pads, padValue(role, tok))
+	}
+	if !slices.Contains(feeds, pipeline.FeedInputIDs) {
+		return nil, fmt.Errorf("model %s: %s: graph has no input_ids input", cfg.Name, onnxPath)
+	}
+
+	m := &Model{Config: cfg, Dir: dir}
+	var outputNames []string
+	var layout []batch.Output
+	switch cfg.Task {
+	case TaskFeatureExtraction:
+		out, err := pickOutput(cfg, graphOut, "last_hidden_state", 3)
+		if err != nil {
+			return nil, fmt.Errorf("model %s: %s: %w", cfg.Name, onnxPath, err)
+		}
+		m.Dimension = int(out.Shape[2])
+		outputNames = []string{out.Name}
+		layout = []batch.Output{{PerToken: true, Width: m.Dimension}}
+	}
+
+	m.session, err = ort.NewSession(onnxPath, inputNames, outputNames, o.Session)
+	if err != nil {
+		return nil, fmt.Errorf("model %s: %w", cfg.Name, err)
+	}
+	m.batcher, err = batch.New(m.session, layout, pads, o.Batch, cfg.Name, o.Metrics)
+	if err != nil {
+		m.session.Close()
+		return nil, fmt.Errorf("model %s: %w", cfg.Name, err)
+	}
+	m.Encoder = &pipeline.Encoder{Tokenizer: tok, MaxLength: cfg.MaxLength, Feeds: feeds}
+	if cfg.Task == TaskFeatureExtraction {
+		pool, _ := postprocess.ParsePooling(cfg.Pooling) // validated with the config
+		m.Embedder = &pipeline.Embedder{
+			Model: cfg.Name, Encoder: m.Encoder, Queue: m.batcher, Hidden: m.Dimension,
+			Pooling: pool, Normalize: cfg.Normalize, Metrics: o.Metrics,
+		}
+	}
+	return m, nil
+}
+
+// pickOutput finds the graph output for role: the config's name for it, else the role's own name,
+// else the graph's first output. It must have rank dims and a fixed last dimension.
+func pickOutput(cfg Config, outs []ort.TensorInfo, role string, rank int) (ort.TensorInfo, error) {
+	want, named := cfg.Outputs[role]
+	if !named {
+		want = role
+	}
+	var found *ort.TensorInfo
+	for i := range outs {
+		if outs[i].Name == want {
+			found = &outs[i]
+		}
+	}
+	if found == nil && !named && len(outs) > 0 {
+		found = &outs[0]
+	}
+	if found == nil {
+		return ort.TensorInfo{}, fmt.Errorf("graph has no output %q for %s", want, role)
+	}
+	if len(found.Shape) != rank || found.Shape[rank-1] <= 0 {
+		return ort.TensorInfo{}, fmt.Errorf("output %q has shape %v; %s needs rank %d with a fixed last dimension",
+			found.Name, found.Shape, role, rank)
+	}
+	return *found, nil
+}
+
+// padValue is what padding positions of a role's input hold. Input ids are padded with the
+// tokenizer's pad id, since models such as RoBERTa derive position ids from it.
+func padValue(role string, tok *tokenizer.Tokenizer) int64 {
+	if role != "input_ids" {
+		return 0
+	}
+	if p := tok.DefaultOptions().Padding; p != nil {
+		return int64(p.PadID)
+	}
+	for _, t := range []string{"[PAD]", "<pad>"} {
+		if id, ok := tok.TokenToID(t); ok {
+			return int64(id)
+		}
+	}
+	return 0
+}
+
+// Warmup runs one short input through the model, so that the first request does not pay for
+// ONNX Runtime's lazy initialisation.
+func (m *Model) Warmup(ctx context.Context) error {
+	if m.Embedder != nil {
+		_, err := m.Embedder.Embed(ctx, pipeline.EmbedRequest{Inputs: []string{"warm up"}, Truncate: true})
+		return err
+	}
+	return errors.New("no pipeline to warm up")
+}
+
+// Close stops the batcher (finishing queued work) and releases the session.
+func (m *Model) Close() error {
+	m.batcher.Close()
+	return m.session.Close()
+}

@@ -1,0 +1,142 @@
+package pipeline
+
+import (
+	"context"
+	"time"
+	"unicode/utf8"
+
+	"github.com/bertserve/bertserve/internal/batch"
+	"github.com/bertserve/bertserve/internal/metrics"
+	"github.com/bertserve/bertserve/internal/postprocess"
+	"github.com/bertserve/bertserve/internal/tokenizer"
+)
+
+// Queue runs batch items on a model; *batch.Batcher satisfies it.
+type Queue interface {
+	Run(ctx context.Context, items []batch.Item) ([]batch.Result, error)
+}
+
+var _ Queue = (*batch.Batcher)(nil)
+
+// Embedder computes sentence and token embeddings from a model's token states (its first output).
+type Embedder struct {
+	Model     string
+	Encoder   *Encoder
+	Queue     Queue
+	Hidden    int
+	Pooling   postprocess.Pooling
+	Normalize bool // the model's default for EmbedRequest.Normalize
+	Metrics   *metrics.Metrics
+}
+
+// EmbedRequest asks for one embedding per input, or one per token with Tokens.
+type EmbedRequest struct {
+	Inputs    []string
+	Normalize bool // L2-normalise sentence vectors (token vectors are returned as the model gives them)
+	Truncate  bool // cut inputs longer than the model's maximum instead of failing
+	Tokens    bool // return every token's state instead of a pooled sentence vector
+}
+
+// Token is one token of an input, with character offsets into it.
+type Token struct {
+	ID      int
+	Text    string
+	Start   int // Unicode code points, as the Python tokenizers API reports them
+	End     int
+	TypeID  int
+	Special bool
+}
+
+// Embeddings answers an EmbedRequest. Sentence is set, or TokenStates and Tokens with Tokens.
+type Embeddings struct {
+	Sentence     [][]float32
+	TokenStates  [][][]float32
+	Tokens       [][]Token
+	PromptTokens int
+}
+
+// Embed runs req through the model.
+func (e *Embedder) Embed(ctx context.Context, req EmbedRequest) (*Embeddings, error) {
+	inputs := make([]Input, len(req.Inputs))
+	for i, s := range req.Inputs {
+		inputs[i] = Input{Text: s}
+	}
+	start := time.Now()
+	encs, err := e.Encoder.encode(inputs, req.Truncate, "inputs")
+	if err != nil {
+		return nil, err
+	}
+	e.Metrics.ObserveStage(e.Model, metrics.StageTokenize, time.Since(start))
+	tokens := countTokens(encs)
+	e.Metrics.AddInputTokens(e.Model, tokens)
+
+	rows, err := e.Queue.Run(ctx, e.Encoder.items(encs))
+	if err != nil {
+		return nil, err
+	}
+	out := &Embeddings{PromptTokens: tokens}
+	if req.Tokens {
+		out.TokenStates = make([][][]float32, len(rows))
+		out.Tokens = make([][]Token, len(rows))
+		for i, row := range rows {
+			out.TokenStates[i] = splitRows(row[0], e.Hidden)
+			out.Tokens[i] = tokensOf(req.Inputs[i], "", encs[i])
+		}
+		return out, nil
+	}
+	out.Sentence = make([][]float32, len(rows))
+	for i, row := range rows {
+		v := postprocess.Pool(e.Pooling, row[0], len(encs[i].IDs), e.Hidden)
+		if req.Normalize {
+			postprocess.Normalize(v)
+		}
+		out.Sentence[i] = v
+	}
+	return out, nil
+}
+
+func splitRows(flat []float32, width int) [][]float32 {
+	rows := make([][]float32, len(flat)/width)
+	for t := range rows {
+		rows[t] = flat[t*width : (t+1)*width : (t+1)*width]
+	}
+	return rows
+}
+
+// tokensOf lists enc's tokens with character offsets into text (or into pair, for tokens of the
+// second sequence).
+func tokensOf(text, pair string, enc *tokenizer.Encoding) []Token {
+	chars := [2][]int{charIndex(text), charIndex(pair)}
+	toks := make([]Token, len(enc.IDs))
+	for i := range toks {
+		seq := 0
+		if enc.SequenceIDs[i] == 1 {
+			seq = 1
+		}
+		idx := chars[seq]
+		off := enc.Offsets[i]
+		toks[i] = Token{
+			ID: enc.IDs[i], Text: enc.Tokens[i],
+			Start: idx[min(off.Start, len(idx)-1)], End: idx[min(off.End, len(idx)-1)],
+			TypeID: enc.TypeIDs[i], Special: enc.SpecialTokensMask[i] == 1,
+		}
+	}
+	return toks
+}
+
+// charIndex maps each byte position of s, and len(s), to the number of code points before it (a
+// byte inside a code point maps to that code point).
+func charIndex(s string) []int {
+	idx := make([]int, len(s)+1)
+	n := 0
+	for i := 0; i < len(s); i++ {
+		if utf8.RuneStart(s[i]) {
+			idx[i] = n
+			n++
+		} else {
+			idx[i] = n - 1
+		}
+	}
+	idx[len(s)] = n
+	return idx
+}
