@@ -116,4 +116,3 @@ func (m *Main) Run(ctx context.Context) error {
 	log.Info("stopped")
 	return nil
 }
-
