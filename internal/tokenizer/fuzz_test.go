@@ -1,0 +1,60 @@
+package tokenizer
+
+import (
+	"testing"
+)
+
+// FuzzEncode checks that any input encodes without panicking and that every token's offsets lie
+// inside the text, in order.
+func FuzzEncode(f *testing.F) {
+	seeds := []string{"", " ", "Hello, world!", "héllo [MASK] wörld", "日本語", "👨\u200d👩\u200d👧", "a\xffb", "\u0301x", "[CLS][SEP]"}
+	for _, s := range seeds {
+		f.Add(s, "pair text", false)
+	}
+	var tokenizers []*Tokenizer
+	for _, name := range fuzzTokenizers {
+		tokenizers = append(tokenizers, loadTestTokenizer(f, name))
+	}
+	f.Fuzz(func(t *testing.T, text, pair string, isPair bool) {
+		for _, tk := range tokenizers {
+			o := Options{AddSpecialTokens: true, Truncation: &Truncation{MaxLength: 32, Stride: 4}}
+			var e *Encoding
+			var err error
+			if isPair {
+				e, err = tk.EncodePair(text, pair, o)
+			} else {
+				e, err = tk.Encode(text, o)
+			}
+			if err != nil {
+				continue // e.g. both inputs too long for longest_first with this stride
+			}
+			checkOffsets(t, e, sanitize(text), sanitize(pair))
+			for _, o := range e.Overflowing {
+				checkOffsets(t, o, sanitize(text), sanitize(pair))
+			}
+			tk.Decode(e.IDs, true)
+		}
+	})
+}
+
+func checkOffsets(t *testing.T, e *Encoding, text, pair string) {
+	t.Helper()
+	last := [2]int{}
+	for i, o := range e.Offsets {
+		seq := e.SequenceIDs[i]
+		if seq < 0 {
+			continue
+		}
+		src := text
+		if seq == 1 {
+			src = pair
+		}
+		if o.Start < 0 || o.End < o.Start || o.End > len(src) {
+			t.Fatalf("token %d %q: offsets %v outside the %d-byte input %q", i, e.Tokens[i], o, len(src), src)
+		}
+		if o.Start < last[seq] {
+			t.Fatalf("token %d %q: offsets %v go back before %d in %q", i, e.Tokens[i], o, last[seq], src)
+		}
+		last[seq] = o.Start
+	}
+}
