@@ -453,3 +453,40 @@ func mean(v []float64) float64 {
 	}
 	return s / float64(len(v))
 }
+
+func TestShutdownDrainsInFlightRequests(t *testing.T) {
+	lib := testenv.ORTLib(t)
+	modelDir := testenv.ModelDir(t, "all-MiniLM-L6-v2")
+	m := NewMain()
+	m.Stderr = io.Discard
+	env := map[string]string{"BERTSERVE_ADDR": "127.0.0.1:0", "BERTSERVE_MODELS": filepath.Dir(modelDir), "BERTSERVE_ORT_LIB": lib}
+	if err := m.ParseFlags(nil, func(k string) string { return env[k] }); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- m.Run(ctx) }()
+	url := "http://" + <-m.addr
+
+	// A request big enough to still be running when the shutdown starts.
+	inputs := make([]string, 256)
+	for i := range inputs {
+		inputs[i] = strings.Repeat("a fairly long sentence to embed ", 8) + strconv.Itoa(i)
+	}
+	status := make(chan int, 1)
+	go func() {
+		var res embedResponse
+		status <- post(t, url+"/v1/embed", map[string]any{"inputs": inputs}, &res)
+	}()
+	time.Sleep(300 * time.Millisecond)
+	cancel()
+	if got := <-status; got != 200 {
+		t.Errorf("in-flight request got %d during shutdown, want 200", got)
+	}
+	if err := <-done; err != nil {
+		t.Errorf("Run: %v", err)
+	}
+	if _, err := http.Get(url + "/healthz"); err == nil {
+		t.Error("still serving after shutdown")
+	}
+}
