@@ -2,7 +2,6 @@ package model
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -13,7 +12,6 @@ import (
 	"github.com/bertserve/bertserve/internal/metrics"
 	"github.com/bertserve/bertserve/internal/ort"
 	"github.com/bertserve/bertserve/internal/pipeline"
-	"github.com/bertserve/bertserve/internal/postprocess"
 	"github.com/bertserve/bertserve/internal/tokenizer"
 )
 
@@ -33,8 +31,18 @@ type Model struct {
 	// Dimension is the width of the model's main output (hidden size for embeddings).
 	Dimension int
 
-	Encoder  *pipeline.Encoder
-	Embedder *pipeline.Embedder // feature-extraction models only
+	// Labels is id2label by logit index (classification and NER models).
+	Labels []string
+
+	// The pipelines this model serves; nil where its task does not allow one.
+	Encoder    *pipeline.Encoder
+	Embedder   *pipeline.Embedder
+	Classifier *pipeline.Classifier
+	Recognizer *pipeline.Recognizer
+	Answerer   *pipeline.Answerer
+	Filler     *pipeline.Filler
+	ZeroShot   *pipeline.ZeroShot
+	Reranker   *pipeline.Reranker
 
 	session *ort.Session
 	batcher *batch.Batcher
@@ -92,37 +100,94 @@ func Load(dir string, o Options) (*Model, error) {
 	}
 
 	m := &Model{Config: cfg, Dir: dir}
-	var outputNames []string
-	var layout []batch.Output
-	switch cfg.Task {
-	case TaskFeatureExtraction:
-		out, err := pickOutput(cfg, graphOut, "last_hidden_state", 3)
-		if err != nil {
-			return nil, fmt.Errorf("model %s: %s: %w", cfg.Name, onnxPath, err)
-		}
-		m.Dimension = int(out.Shape[2])
-		outputNames = []string{out.Name}
-		layout = []batch.Output{{PerToken: true, Width: m.Dimension}}
+	m.Labels, _ = cfg.labels() // validated with the config
+	outputNames, layout, err := m.outputs(graphOut)
+	if err != nil {
+		return nil, fmt.Errorf("model %s: %s: %w", cfg.Name, onnxPath, err)
+	}
+	batchCfg := o.Batch
+	if cfg.Task == TaskFillMask {
+		// Fill-mask outputs a vocabulary-wide row per token: cap the batch so that its output
+		// buffer stays near 256 MB.
+		batchCfg.MaxBatchTokens = max(cfg.MaxLength, min(batchCfg.MaxBatchTokens, (64<<20)/m.Dimension))
 	}
 
 	m.session, err = ort.NewSession(onnxPath, inputNames, outputNames, o.Session)
 	if err != nil {
 		return nil, fmt.Errorf("model %s: %w", cfg.Name, err)
 	}
-	m.batcher, err = batch.New(m.session, layout, pads, o.Batch, cfg.Name, o.Metrics)
+	m.batcher, err = batch.New(m.session, layout, pads, batchCfg, cfg.Name, o.Metrics)
 	if err != nil {
 		m.session.Close()
 		return nil, fmt.Errorf("model %s: %w", cfg.Name, err)
 	}
 	m.Encoder = &pipeline.Encoder{Tokenizer: tok, MaxLength: cfg.MaxLength, Feeds: feeds}
-	if cfg.Task == TaskFeatureExtraction {
-		pool, _ := postprocess.ParsePooling(cfg.Pooling) // validated with the config
-		m.Embedder = &pipeline.Embedder{
-			Model: cfg.Name, Encoder: m.Encoder, Queue: m.batcher, Hidden: m.Dimension,
-			Pooling: pool, Normalize: cfg.Normalize, Metrics: o.Metrics,
-		}
+	if err := m.buildPipelines(tokPath, o.Metrics); err != nil {
+		m.Close()
+		return nil, fmt.Errorf("model %s: %w", cfg.Name, err)
 	}
 	return m, nil
+}
+
+// outputs picks the graph outputs the model's task reads, checks their shapes against the config,
+// and says how the batcher splits them per sequence.
+func (m *Model) outputs(graphOut []ort.TensorInfo) ([]string, []batch.Output, error) {
+	cfg := m.Config
+	switch cfg.Task {
+	case TaskFeatureExtraction, TaskFillMask:
+		role := "last_hidden_state"
+		if cfg.Task == TaskFillMask {
+			role = "logits"
+		}
+		out, err := pickOutput(cfg, graphOut, role, 3)
+		if err != nil {
+			return nil, nil, err
+		}
+		m.Dimension = int(out.Shape[2])
+		return []string{out.Name}, []batch.Output{{PerToken: true, Width: m.Dimension}}, nil
+	case TaskTextClassification, TaskZeroShot, TaskTokenClass:
+		rank, perToken := 2, false
+		if cfg.Task == TaskTokenClass {
+			rank, perToken = 3, true
+		}
+		out, err := pickOutput(cfg, graphOut, "logits", rank)
+		if err != nil {
+			return nil, nil, err
+		}
+		m.Dimension = int(out.Shape[rank-1])
+		if m.Dimension != len(m.Labels) {
+			return nil, nil, fmt.Errorf("%s has %d labels in id2label but output %q has %d logits",
+				ConfigFile, len(m.Labels), out.Name, m.Dimension)
+		}
+		return []string{out.Name}, []batch.Output{{PerToken: perToken, Width: m.Dimension}}, nil
+	case TaskQuestionAnswering:
+		var names []string
+		for _, role := range []string{"start_logits", "end_logits"} {
+			name := role
+			if n, ok := cfg.Outputs[role]; ok {
+				name = n
+			}
+			info, ok := findInfo(graphOut, name)
+			if !ok {
+				return nil, nil, fmt.Errorf("graph has no output %q for %s", name, role)
+			}
+			if len(info.Shape) != 2 {
+				return nil, nil, fmt.Errorf("output %q has shape %v; %s needs [batch, sequence]", name, info.Shape, role)
+			}
+			names = append(names, name)
+		}
+		return names, []batch.Output{{PerToken: true, Width: 1}, {PerToken: true, Width: 1}}, nil
+	}
+	return nil, nil, fmt.Errorf("task %q has no outputs", cfg.Task)
+}
+
+func findInfo(infos []ort.TensorInfo, name string) (ort.TensorInfo, bool) {
+	for _, info := range infos {
+		if info.Name == name {
+			return info, true
+		}
+	}
+	return ort.TensorInfo{}, false
 }
 
 // pickOutput finds the graph output for role: the config's name for it, else the role's own name,
@@ -171,11 +236,7 @@ func padValue(role string, tok *tokenizer.Tokenizer) int64 {
 // Warmup runs one short input through the model, so that the first request does not pay for
 // ONNX Runtime's lazy initialisation.
 func (m *Model) Warmup(ctx context.Context) error {
-	if m.Embedder != nil {
-		_, err := m.Embedder.Embed(ctx, pipeline.EmbedRequest{Inputs: []string{"warm up"}, Truncate: true})
-		return err
-	}
-	return errors.New("no pipeline to warm up")
+	return m.Encoder.WarmUp(ctx, m.batcher)
 }
 
 // Close stops the batcher (finishing queued work) and releases the session.

@@ -29,7 +29,7 @@ func LoadAll(root string, o Options) (*Registry, error) {
 	r := &Registry{byName: map[string]*Model{}}
 	for _, e := range entries {
 		dir := filepath.Join(root, e.Name())
-		if !e.IsDir() {
+		if fi, err := os.Stat(dir); err != nil || !fi.IsDir() { // Stat follows links to model folders
 			continue
 		}
 		if _, err := os.Stat(filepath.Join(dir, ConfigFile)); errors.Is(err, os.ErrNotExist) {
@@ -66,39 +66,105 @@ func (r *Registry) Get(name string) (*Model, error) {
 	return nil, errs.Field(errs.NotFound, "model", "no model named %q (served: %s)", name, strings.Join(r.names(""), ", "))
 }
 
-// forTask returns the named model, or the first model doing task when name is empty. A model that
-// cannot do task is an errs.WrongTask naming the models that can.
-func (r *Registry) forTask(name, task, verb string) (*Model, error) {
+// pick returns the named model, or the first one that has the pipeline when name is empty. A
+// model without it is an errs.WrongTask naming the models that have it.
+func (r *Registry) pick(name, verb string, has func(*Model) bool) (*Model, error) {
 	if name == "" {
 		for _, m := range r.models {
-			if m.Config.Task == task {
+			if has(m) {
 				return m, nil
 			}
 		}
-		return nil, errs.Field(errs.WrongTask, "model", "no served model can %s (none has task %s)", verb, task)
+		return nil, errs.Field(errs.WrongTask, "model", "no served model can %s", verb)
 	}
 	m, err := r.Get(name)
 	if err != nil {
 		return nil, err
 	}
-	if m.Config.Task != task {
-		can := "none"
-		if names := r.names(task); len(names) > 0 {
-			can = strings.Join(names, ", ")
+	if !has(m) {
+		var can []string
+		for _, o := range r.models {
+			if has(o) {
+				can = append(can, o.Config.Name)
+			}
+		}
+		list := "none"
+		if len(can) > 0 {
+			list = strings.Join(can, ", ")
 		}
 		return nil, errs.Field(errs.WrongTask, "model", "%s is a %s model and cannot %s; models that can: %s",
-			name, m.Config.Task, verb, can)
+			name, m.Config.Task, verb, list)
 	}
 	return m, nil
 }
 
 // Embedder returns the embedding pipeline of the named (or default) feature-extraction model.
 func (r *Registry) Embedder(name string) (*pipeline.Embedder, error) {
-	m, err := r.forTask(name, TaskFeatureExtraction, "embed")
+	m, err := r.pick(name, "embed", func(m *Model) bool { return m.Embedder != nil })
 	if err != nil {
 		return nil, err
 	}
 	return m.Embedder, nil
+}
+
+// Classifier returns the named (or default) sequence classifier.
+func (r *Registry) Classifier(name string) (*pipeline.Classifier, error) {
+	m, err := r.pick(name, "classify", func(m *Model) bool { return m.Classifier != nil })
+	if err != nil {
+		return nil, err
+	}
+	return m.Classifier, nil
+}
+
+// Recognizer returns the named (or default) token-classification model's NER pipeline.
+func (r *Registry) Recognizer(name string) (*pipeline.Recognizer, error) {
+	m, err := r.pick(name, "recognize entities", func(m *Model) bool { return m.Recognizer != nil })
+	if err != nil {
+		return nil, err
+	}
+	return m.Recognizer, nil
+}
+
+// Answerer returns the named (or default) question-answering pipeline.
+func (r *Registry) Answerer(name string) (*pipeline.Answerer, error) {
+	m, err := r.pick(name, "answer questions", func(m *Model) bool { return m.Answerer != nil })
+	if err != nil {
+		return nil, err
+	}
+	return m.Answerer, nil
+}
+
+// Filler returns the named (or default) fill-mask pipeline.
+func (r *Registry) Filler(name string) (*pipeline.Filler, error) {
+	m, err := r.pick(name, "fill masks", func(m *Model) bool { return m.Filler != nil })
+	if err != nil {
+		return nil, err
+	}
+	return m.Filler, nil
+}
+
+// ZeroShot returns the named (or default) NLI model's zero-shot pipeline.
+func (r *Registry) ZeroShot(name string) (*pipeline.ZeroShot, string, error) {
+	m, err := r.pick(name, "classify zero-shot", func(m *Model) bool { return m.ZeroShot != nil })
+	if err != nil {
+		return nil, "", err
+	}
+	return m.ZeroShot, m.Config.Name, nil
+}
+
+// Reranker returns the named reranker, or by default the first cross-encoder (else the first
+// embedding model).
+func (r *Registry) Reranker(name string) (*pipeline.Reranker, error) {
+	if name == "" {
+		if m, err := r.pick("", "rerank", func(m *Model) bool { return m.Reranker != nil && m.Reranker.Cross != nil }); err == nil {
+			return m.Reranker, nil
+		}
+	}
+	m, err := r.pick(name, "rerank (it needs a single-logit cross-encoder or an embedding model)", func(m *Model) bool { return m.Reranker != nil })
+	if err != nil {
+		return nil, err
+	}
+	return m.Reranker, nil
 }
 
 // Encoder returns the tokenizer side of the named model, or of the first model when name is empty.

@@ -1,6 +1,7 @@
 package pipeline
 
 import (
+	"context"
 	"fmt"
 
 	"github.com/bertserve/bertserve/internal/batch"
@@ -31,9 +32,32 @@ type Input struct {
 	IsPair bool
 }
 
-// encode tokenizes inputs with special tokens. An input longer than MaxLength is cut to it when
-// truncate is set, and is an errs.TooLong naming the field "<field>[i]" otherwise.
-func (e *Encoder) encode(inputs []Input, truncate bool, field string) ([]*tokenizer.Encoding, error) {
+// Truncation strategies, as the tokenizers library names them.
+const (
+	LongestFirst = "longest_first" // cut the longer of a pair first
+	OnlyFirst    = "only_first"    // cut only the first text (the premise, for NLI)
+	OnlySecond   = "only_second"   // cut only the second text (the context, for QA)
+)
+
+// Cut says what to do with an input longer than the model takes.
+type Cut struct {
+	Truncate bool   // cut it; otherwise refuse it with errs.TooLong
+	Strategy string // LongestFirst (the default), OnlyFirst or OnlySecond
+	Left     bool   // cut at the start instead of the end
+}
+
+// encode tokenizes inputs with special tokens, cutting (or refusing, naming the field
+// "<field>[i]") inputs longer than MaxLength as cut says.
+func (e *Encoder) encode(inputs []Input, truncate bool, strategy, field string) ([]*tokenizer.Encoding, error) {
+	return e.encodeCut(inputs, Cut{Truncate: truncate, Strategy: strategy}, field)
+}
+
+// encodeDirection is encode, cutting long inputs at their start when left is set.
+func (e *Encoder) encodeDirection(inputs []Input, truncate, left bool, field string) ([]*tokenizer.Encoding, error) {
+	return e.encodeCut(inputs, Cut{Truncate: truncate, Left: left}, field)
+}
+
+func (e *Encoder) encodeCut(inputs []Input, c Cut, field string) ([]*tokenizer.Encoding, error) {
 	opts := tokenizer.Options{AddSpecialTokens: true}
 	encs, err := e.Tokenizer.EncodeBatch(toTokenizerInputs(inputs), opts)
 	if err != nil {
@@ -44,7 +68,7 @@ func (e *Encoder) encode(inputs []Input, truncate bool, field string) ([]*tokeni
 		if len(enc.IDs) <= e.MaxLength {
 			continue
 		}
-		if !truncate {
+		if !c.Truncate {
 			name := field
 			if len(inputs) > 1 {
 				name = fmt.Sprintf("%s[%d]", field, i)
@@ -56,7 +80,14 @@ func (e *Encoder) encode(inputs []Input, truncate bool, field string) ([]*tokeni
 		cut = append(cut, i)
 	}
 	if len(cut) > 0 {
-		opts.Truncation = &tokenizer.Truncation{MaxLength: e.MaxLength, Strategy: "longest_first", Direction: "right"}
+		direction, strategy := "right", c.Strategy
+		if c.Left {
+			direction = "left"
+		}
+		if strategy == "" {
+			strategy = LongestFirst
+		}
+		opts.Truncation = &tokenizer.Truncation{MaxLength: e.MaxLength, Strategy: strategy, Direction: direction}
 		for _, i := range cut {
 			enc, err := e.encodeOne(inputs[i], opts)
 			if err != nil {
@@ -118,4 +149,15 @@ func countTokens(encs []*tokenizer.Encoding) int {
 		n += len(enc.IDs)
 	}
 	return n
+}
+
+// WarmUp runs one short input through q, so that the first request does not pay for the model's
+// lazy initialisation.
+func (e *Encoder) WarmUp(ctx context.Context, q Queue) error {
+	encs, err := e.encode([]Input{{Text: "warm up", Pair: "warm up", IsPair: true}}, true, LongestFirst, "inputs")
+	if err != nil {
+		return err
+	}
+	_, err = q.Run(ctx, e.items(encs))
+	return err
 }
