@@ -28,6 +28,10 @@ type Config struct {
 	ShutdownTimeout time.Duration
 	LogFormat       string
 	LogLevel        string
+	APIKey          string // comma-separated keys
+	APIKeyFile      string // one key per line
+	AuthMetrics     bool
+	CORSOrigins     string // comma-separated origins
 }
 
 var errHelp = errors.New("help requested")
@@ -57,6 +61,10 @@ func (m *Main) ParseFlags(args []string, getenv func(string) string) error {
 		{"shutdown-timeout", "BERTSERVE_SHUTDOWN_TIMEOUT", "how long shutdown waits for in-flight requests", &c.ShutdownTimeout, 30 * time.Second},
 		{"log-format", "BERTSERVE_LOG_FORMAT", "json or text", &c.LogFormat, "json"},
 		{"log-level", "BERTSERVE_LOG_LEVEL", "debug, info, warn or error", &c.LogLevel, "info"},
+		{"api-key", "BERTSERVE_API_KEY", "API keys (comma-separated) that every route but health needs, as \"Authorization: Bearer <key>\"; none: no authentication", &c.APIKey, ""},
+		{"api-key-file", "BERTSERVE_API_KEY_FILE", "file of API keys, one per line (# comments), added to --api-key", &c.APIKeyFile, ""},
+		{"auth-metrics", "BERTSERVE_AUTH_METRICS", "with API keys, require one on /metrics too", &c.AuthMetrics, false},
+		{"cors-allow-origins", "BERTSERVE_CORS_ALLOW_ORIGINS", "origins (comma-separated, or *) whose browser pages may call the API; none: no CORS headers", &c.CORSOrigins, ""},
 	}
 	for _, s := range specs {
 		usage := fmt.Sprintf("%s (env %s)", s.usage, s.env)
@@ -81,6 +89,12 @@ func (m *Main) ParseFlags(args []string, getenv func(string) string) error {
 				def, err = strconv.ParseInt(env, 10, 64)
 			}
 			fs.Int64Var(p, s.name, def, usage)
+		case *bool:
+			def := s.def.(bool)
+			if env != "" {
+				def, err = strconv.ParseBool(env)
+			}
+			fs.BoolVar(p, s.name, def, usage)
 		case *time.Duration:
 			def := s.def.(time.Duration)
 			if env != "" {

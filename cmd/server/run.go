@@ -38,6 +38,10 @@ func NewMain() *Main {
 func (m *Main) Run(ctx context.Context) error {
 	c := &m.Config
 	log := c.logger(m.Stderr)
+	keys, err := c.apiKeys()
+	if err != nil {
+		return err
+	}
 
 	lib := c.ORTLib
 	if lib == "" {
@@ -75,6 +79,8 @@ func (m *Main) Run(ctx context.Context) error {
 	srv, err := api.New(reg, api.Config{
 		MaxInputs: c.MaxClientBatch, MaxBodyBytes: c.MaxBodyBytes,
 		Spec: bertserve.OpenAPI, Logger: log, Metrics: met,
+		APIKeys: keys, AuthMetrics: c.AuthMetrics, CORSOrigins: splitList(c.CORSOrigins),
+		Version: version, MaxBatchTokens: c.MaxBatchTokens, MaxBatchRequests: c.MaxBatchSize, MaxQueued: c.MaxQueued,
 	})
 	if err != nil {
 		return err

@@ -12,6 +12,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/bertserve/bertserve/internal/errs"
+	"github.com/bertserve/bertserve/internal/metrics"
 )
 
 type ctxKey int
@@ -83,8 +84,10 @@ func (s *Server) accessLog(next http.Handler) http.Handler {
 			route = rc.RoutePattern()
 		}
 		s.cfg.Metrics.ObserveRequest(route, r.Method, sw.status, elapsed)
+		st := metrics.StatsFrom(r.Context()).Snapshot()
 		s.cfg.Logger.Info("request", "request_id", requestID(r.Context()), "method", r.Method, "route", route,
-			"status", sw.status, "latency_ms", float64(elapsed.Microseconds())/1000, "remote", r.RemoteAddr)
+			"status", sw.status, "latency_ms", float64(elapsed.Microseconds())/1000, "remote", r.RemoteAddr,
+			"model", st.Model, "tokens", st.Tokens)
 	})
 }
 

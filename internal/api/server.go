@@ -27,6 +27,14 @@ type Config struct {
 	Spec         []byte
 	Logger       *slog.Logger
 	Metrics      *metrics.Metrics
+
+	APIKeys        []string // when set, every route but health (and metrics, unless AuthMetrics) needs one
+	AuthMetrics    bool     // /metrics needs an API key too
+	CORSOrigins    []string // origins browsers may call from ("*": any); none sends no CORS headers
+	Version        string   // reported by /info
+	MaxBatchTokens int      // reported by /info
+	// MaxBatchRequests and MaxQueued are reported by /info.
+	MaxBatchRequests, MaxQueued int
 }
 
 // Server is the HTTP API. Build it with New; it is an http.Handler.
@@ -35,6 +43,10 @@ type Server struct {
 	models Models
 	ready  atomic.Bool
 	router chi.Router
+
+	keys       *apiKeys
+	corsPolicy *corsPolicy
+	catalog    []ModelInfo
 }
 
 // New checks cfg and builds the router.
@@ -48,7 +60,14 @@ func New(models Models, cfg Config) (*Server, error) {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
-	s := &Server{cfg: cfg, models: models}
+	s := &Server{cfg: cfg, models: models, catalog: describeModels(models)}
+	var err error
+	if s.keys, err = newAPIKeys(cfg.APIKeys, cfg.AuthMetrics); err != nil {
+		return nil, err
+	}
+	if s.corsPolicy, err = newCORS(cfg.CORSOrigins); err != nil {
+		return nil, err
+	}
 	s.router = s.routes()
 	return s, nil
 }
@@ -61,7 +80,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.router.Se
 // routes declares every route of the server.
 func (s *Server) routes() chi.Router {
 	r := chi.NewRouter()
-	r.Use(RequestID, s.accessLog, s.recoverer, MaxBodyBytes(s.cfg.MaxBodyBytes))
+	r.Use(RequestID, stageTimes, s.accessLog, s.recoverer, s.cors, s.requireAPIKey, MaxBodyBytes(s.cfg.MaxBodyBytes))
 	r.NotFound(s.notFound)
 	r.MethodNotAllowed(s.methodNotAllowed)
 
@@ -69,10 +88,24 @@ func (s *Server) routes() chi.Router {
 	r.Get("/readyz", s.readyz)
 	r.Method(http.MethodGet, "/metrics", promhttp.HandlerFor(s.metricsRegistry(), promhttp.HandlerOpts{}))
 	r.Get("/openapi.yaml", s.openapi)
+	r.Get("/docs", s.docsPage)
+	r.Get("/docs/{asset}", s.docsAsset)
+	r.Get("/v1/models", s.listModels)
 
 	r.Post("/v1/embed", s.embed)
 	r.Post("/v1/tokenize", s.tokenize)
 	r.Post("/v1/detokenize", s.detokenize)
+
+	// OpenAI's embeddings API.
+	r.Post("/v1/embeddings", s.openaiEmbeddings)
+
+	// Hugging Face text-embeddings-inference's API (tei.go).
+	r.Get("/health", s.teiHealth)
+	r.Get("/info", s.teiInfo)
+	r.Post("/embed", s.teiEmbedHandler)
+	r.Post("/embed_all", s.teiEmbedAll)
+	r.Post("/tokenize", s.teiTokenize)
+	r.Post("/decode", s.teiDecode)
 	return r
 }
 

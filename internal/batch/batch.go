@@ -288,7 +288,11 @@ func (b *Batcher) execute(batch []*pending) {
 	// The batch mixes requests, so no single request's context may cancel it; cancelled items were
 	// dropped before the batch was formed.
 	err := b.runner.Run(context.Background(), size, seqLen, feeds, outputs)
-	b.metrics.ObserveStage(b.model, metrics.StageInference, time.Since(start))
+	took := time.Since(start)
+	b.metrics.ObserveStage(b.model, metrics.StageInference, took)
+	for _, p := range batch {
+		metrics.StatsFrom(p.req.ctx).Ran(start.Sub(p.queued), took)
+	}
 	if err != nil {
 		err = fmt.Errorf("inference on %s (batch %d×%d): %w", b.model, size, seqLen, err)
 	}

@@ -6,6 +6,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/bertserve/bertserve/internal/batch"
+	"github.com/bertserve/bertserve/internal/errs"
 	"github.com/bertserve/bertserve/internal/metrics"
 	"github.com/bertserve/bertserve/internal/postprocess"
 	"github.com/bertserve/bertserve/internal/tokenizer"
@@ -35,6 +36,14 @@ type EmbedRequest struct {
 	Normalize bool // L2-normalise sentence vectors (token vectors are returned as the model gives them)
 	Truncate  bool // cut inputs longer than the model's maximum instead of failing
 	Tokens    bool // return every token's state instead of a pooled sentence vector
+
+	// IDs, when set, replaces Inputs: token id sequences fed as they are (no special tokens added).
+	IDs [][]int
+	// TruncateLeft cuts long inputs at their start instead of their end.
+	TruncateLeft bool
+	// Dimensions, when positive, keeps only the first Dimensions values of each sentence vector
+	// (Matryoshka truncation), before normalisation.
+	Dimensions int
 }
 
 // Token is one token of an input, with character offsets into it.
@@ -57,18 +66,29 @@ type Embeddings struct {
 
 // Embed runs req through the model.
 func (e *Embedder) Embed(ctx context.Context, req EmbedRequest) (*Embeddings, error) {
-	inputs := make([]Input, len(req.Inputs))
-	for i, s := range req.Inputs {
-		inputs[i] = Input{Text: s}
+	if req.Dimensions < 0 || req.Dimensions > e.Hidden {
+		return nil, errs.Field(errs.Invalid, "dimensions", "must be between 1 and the model's %d, not %d", e.Hidden, req.Dimensions)
 	}
 	start := time.Now()
-	encs, err := e.Encoder.encode(inputs, req.Truncate, "inputs")
+	var encs []*tokenizer.Encoding
+	var err error
+	if req.IDs != nil {
+		encs, err = e.Encoder.encodeIDs(req.IDs, req.Truncate, req.TruncateLeft, "input")
+	} else {
+		inputs := make([]Input, len(req.Inputs))
+		for i, s := range req.Inputs {
+			inputs[i] = Input{Text: s}
+		}
+		encs, err = e.Encoder.encodeDirection(inputs, req.Truncate, req.TruncateLeft, "inputs")
+	}
 	if err != nil {
 		return nil, err
 	}
-	e.Metrics.ObserveStage(e.Model, metrics.StageTokenize, time.Since(start))
+	tokenizeTime := time.Since(start)
+	e.Metrics.ObserveStage(e.Model, metrics.StageTokenize, tokenizeTime)
 	tokens := countTokens(encs)
 	e.Metrics.AddInputTokens(e.Model, tokens)
+	metrics.StatsFrom(ctx).Tokenized(e.Model, tokens, tokenizeTime)
 
 	rows, err := e.Queue.Run(ctx, e.Encoder.items(encs))
 	if err != nil {
@@ -80,13 +100,20 @@ func (e *Embedder) Embed(ctx context.Context, req EmbedRequest) (*Embeddings, er
 		out.Tokens = make([][]Token, len(rows))
 		for i, row := range rows {
 			out.TokenStates[i] = splitRows(row[0], e.Hidden)
-			out.Tokens[i] = tokensOf(req.Inputs[i], "", encs[i])
+			text := ""
+			if req.IDs == nil {
+				text = req.Inputs[i]
+			}
+			out.Tokens[i] = tokensOf(text, "", encs[i])
 		}
 		return out, nil
 	}
 	out.Sentence = make([][]float32, len(rows))
 	for i, row := range rows {
 		v := postprocess.Pool(e.Pooling, row[0], len(encs[i].IDs), e.Hidden)
+		if req.Dimensions > 0 {
+			v = v[:req.Dimensions:req.Dimensions]
+		}
 		if req.Normalize {
 			postprocess.Normalize(v)
 		}
