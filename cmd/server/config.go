@@ -24,6 +24,8 @@ type Config struct {
 	MaxBatchSize    int
 	MaxQueued       int
 	MaxClientBatch  int
+	MaxConcurrent   int
+	RequestTimeout  time.Duration
 	MaxBodyBytes    int64
 	ShutdownTimeout time.Duration
 	LogFormat       string
@@ -56,6 +58,8 @@ func (m *Main) ParseFlags(args []string, getenv func(string) string) error {
 		{"max-batch-tokens", "BERTSERVE_MAX_BATCH_TOKENS", "padded tokens (longest × size) per inference batch", &c.MaxBatchTokens, 16384},
 		{"max-batch-requests", "BERTSERVE_MAX_BATCH_REQUESTS", "sequences per inference batch", &c.MaxBatchSize, 64},
 		{"max-queued", "BERTSERVE_MAX_QUEUED", "sequences waiting per model before requests are refused with 429", &c.MaxQueued, 4096},
+		{"max-concurrent-requests", "BERTSERVE_MAX_CONCURRENT_REQUESTS", "POST requests handled at once; beyond it the server answers 429 with Retry-After (0: no limit)", &c.MaxConcurrent, 512},
+		{"request-timeout", "BERTSERVE_REQUEST_TIMEOUT", "deadline of each POST request; inputs still queued then are dropped and the answer is 504 (0: none)", &c.RequestTimeout, 60 * time.Second},
 		{"max-client-batch-size", "BERTSERVE_MAX_CLIENT_BATCH_SIZE", "inputs in one request", &c.MaxClientBatch, 512},
 		{"max-body-bytes", "BERTSERVE_MAX_BODY_BYTES", "request body size limit", &c.MaxBodyBytes, int64(16 << 20)},
 		{"shutdown-timeout", "BERTSERVE_SHUTDOWN_TIMEOUT", "how long shutdown waits for in-flight requests", &c.ShutdownTimeout, 30 * time.Second},
@@ -128,6 +132,12 @@ func (c *Config) validate() error {
 		if v < 1 {
 			problems = append(problems, fmt.Sprintf("%s must be at least 1, not %d", name, v))
 		}
+	}
+	if c.MaxConcurrent < 0 {
+		problems = append(problems, fmt.Sprintf("--max-concurrent-requests must not be negative, not %d", c.MaxConcurrent))
+	}
+	if c.RequestTimeout < 0 {
+		problems = append(problems, fmt.Sprintf("--request-timeout must not be negative, not %s", c.RequestTimeout))
 	}
 	if c.Threads < 0 {
 		problems = append(problems, fmt.Sprintf("--threads must not be negative, not %d", c.Threads))

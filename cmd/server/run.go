@@ -81,6 +81,7 @@ func (m *Main) Run(ctx context.Context) error {
 		Spec: bertserve.OpenAPI, Logger: log, Metrics: met,
 		APIKeys: keys, AuthMetrics: c.AuthMetrics, CORSOrigins: splitList(c.CORSOrigins),
 		Version: version, MaxBatchTokens: c.MaxBatchTokens, MaxBatchRequests: c.MaxBatchSize, MaxQueued: c.MaxQueued,
+		MaxConcurrent: c.MaxConcurrent, RequestTimeout: c.RequestTimeout,
 	})
 	if err != nil {
 		return err

@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"strconv"
 	"sync/atomic"
+	"time"
 
 	"github.com/go-chi/chi/v5"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
@@ -35,6 +36,9 @@ type Config struct {
 	MaxBatchTokens int      // reported by /info
 	// MaxBatchRequests and MaxQueued are reported by /info.
 	MaxBatchRequests, MaxQueued int
+
+	MaxConcurrent  int           // POST requests handled at once, beyond which 429; 0: no limit
+	RequestTimeout time.Duration // deadline of each POST request, beyond which 504; 0: none
 }
 
 // Server is the HTTP API. Build it with New; it is an http.Handler.
@@ -47,6 +51,7 @@ type Server struct {
 	keys       *apiKeys
 	corsPolicy *corsPolicy
 	catalog    []ModelInfo
+	admission  *admission
 }
 
 // New checks cfg and builds the router.
@@ -68,6 +73,9 @@ func New(models Models, cfg Config) (*Server, error) {
 	if s.corsPolicy, err = newCORS(cfg.CORSOrigins); err != nil {
 		return nil, err
 	}
+	if s.admission, err = newAdmission(cfg.MaxConcurrent, cfg.RequestTimeout); err != nil {
+		return nil, err
+	}
 	s.router = s.routes()
 	return s, nil
 }
@@ -80,7 +88,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.router.Se
 // routes declares every route of the server.
 func (s *Server) routes() chi.Router {
 	r := chi.NewRouter()
-	r.Use(RequestID, stageTimes, s.accessLog, s.recoverer, s.cors, s.requireAPIKey, MaxBodyBytes(s.cfg.MaxBodyBytes))
+	r.Use(RequestID, stageTimes, s.accessLog, s.recoverer, s.cors, s.requireAPIKey, MaxBodyBytes(s.cfg.MaxBodyBytes), s.admission.admit(s.writeError))
 	r.NotFound(s.notFound)
 	r.MethodNotAllowed(s.methodNotAllowed)
 

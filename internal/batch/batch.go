@@ -2,6 +2,7 @@ package batch
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"sync"
@@ -158,13 +159,22 @@ func (b *Batcher) Run(ctx context.Context, items []Item) ([]Result, error) {
 	select {
 	case <-req.done:
 		if req.err != nil {
-			return nil, req.err
+			return nil, contextError(req.err)
 		}
 		return req.results, nil
 	case <-ctx.Done():
 		// Workers drop the rest of this request's items when they reach them.
-		return nil, ctx.Err()
+		return nil, contextError(ctx.Err())
 	}
+}
+
+// contextError turns a passed deadline into errs.Timeout, which clients see as 504; other errors
+// (a client that went away, a failed run) pass through.
+func contextError(err error) error {
+	if errors.Is(err, context.DeadlineExceeded) {
+		return errs.New(errs.Timeout, "the request's deadline passed before its inputs ran; retry, or send fewer inputs")
+	}
+	return err
 }
 
 // Close stops accepting work, lets the workers finish what is queued, and waits for them.
@@ -178,12 +188,13 @@ func (b *Batcher) Close() {
 
 func (b *Batcher) work() {
 	defer b.wg.Done()
+	bufs := newBuffers(len(b.pads), len(b.outputs))
 	for {
 		batch := b.next()
 		if batch == nil {
 			return
 		}
-		b.execute(batch)
+		b.execute(batch, bufs)
 	}
 }
 
@@ -258,7 +269,7 @@ func (b *Batcher) dropCancelled() {
 	b.queue = kept
 }
 
-func (b *Batcher) execute(batch []*pending) {
+func (b *Batcher) execute(batch []*pending, bufs *buffers) {
 	start := time.Now()
 	seqLen := 0
 	for _, p := range batch {
@@ -268,9 +279,9 @@ func (b *Batcher) execute(batch []*pending) {
 	size := len(batch)
 	b.metrics.ObserveBatch(b.model, size, size*seqLen)
 
-	feeds := make([][]int64, len(b.pads))
+	feeds := bufs.feeds
 	for i, pad := range b.pads {
-		buf := make([]int64, size*seqLen)
+		buf := bufs.feed(i, size*seqLen)
 		for r, p := range batch {
 			row := buf[r*seqLen : (r+1)*seqLen]
 			n := copy(row, p.item.Feeds[i])
@@ -278,11 +289,10 @@ func (b *Batcher) execute(batch []*pending) {
 				row[k] = pad
 			}
 		}
-		feeds[i] = buf
 	}
-	outputs := make([][]float32, len(b.outputs))
+	outputs := bufs.outputs
 	for j, o := range b.outputs {
-		outputs[j] = make([]float32, size*b.rowSize(o, seqLen))
+		bufs.output(j, size*b.rowSize(o, seqLen))
 	}
 
 	// The batch mixes requests, so no single request's context may cancel it; cancelled items were
@@ -301,6 +311,8 @@ func (b *Batcher) execute(batch []*pending) {
 			p.req.finish(p.index, nil, err)
 			continue
 		}
+		// The worker reuses its output buffers for the next batch, so each item gets a copy of its
+		// own rows: the only allocation left on this path is the result the caller keeps.
 		res := make(Result, len(b.outputs))
 		for j, o := range b.outputs {
 			stride := b.rowSize(o, seqLen)
@@ -308,7 +320,7 @@ func (b *Batcher) execute(batch []*pending) {
 			if o.PerToken {
 				used = p.item.Len() * o.Width
 			}
-			res[j] = outputs[j][r*stride : r*stride+used : r*stride+used]
+			res[j] = append([]float32(nil), outputs[j][r*stride:r*stride+used]...)
 		}
 		p.req.finish(p.index, res, nil)
 	}

@@ -1,0 +1,121 @@
+// Command loadgen measures bertserve's throughput and latency.
+//
+// In http mode it drives a running server's POST /v1/embed from a fixed number of clients with a
+// real corpus (../shared/data: Tatoeba sentences, and CoNLL-2003 news joined into long documents
+// for -long), one text or a client batch per request, and prints requests, sequences and tokens
+// per second, p50/p95/p99 latency and errors (with -pid, also the server's RSS at start and end).
+//
+// In bare mode it runs the same corpus, tokenized beforehand, through ONNX Runtime's session.Run
+// alone at each batch size of -batches: the limit the server is held against.
+//
+//	loadgen -mode http -url http://127.0.0.1:8080 -c 16 -d 20s
+//	loadgen -mode bare -model models/all-MiniLM-L6-v2 -workers 1 -threads 2
+//
+// scripts/bench.sh (make bench) runs the whole comparison.
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"os"
+	"os/signal"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/bertserve/bertserve/internal/ort"
+)
+
+func main() {
+	if err := run(os.Args[1:]); err != nil {
+		fmt.Fprintln(os.Stderr, "loadgen:", err)
+		os.Exit(1)
+	}
+}
+
+func run(args []string) error {
+	fs := flag.NewFlagSet("loadgen", flag.ContinueOnError)
+	mode := fs.String("mode", "http", "http (drive a server) or bare (session.Run only)")
+	name := fs.String("name", "", "label of this run in the output")
+	data := fs.String("data", "../shared/data", "the shared data folder (Tatoeba and CoNLL-2003 texts)")
+	long := fs.Float64("long", 0, "fraction of texts that are long documents (about 512 tokens before the model's cut)")
+	seed := fs.Uint64("seed", 1, "random seed of the text draw")
+	duration := fs.Duration("d", 20*time.Second, "measurement time (per batch size in bare mode)")
+	asJSON := fs.Bool("json", false, "print one JSON object per measurement")
+
+	url := fs.String("url", "http://127.0.0.1:8080", "http: server base URL")
+	conc := fs.Int("c", 16, "http: concurrent clients")
+	clientBatch := fs.Int("batch", 1, "http: texts per request")
+	requests := fs.Int("n", 0, "http: stop after this many requests instead of after -d")
+	warmup := fs.Duration("warmup", 3*time.Second, "http: load before measuring, not counted")
+	pid := fs.Int("pid", 0, "http: server process id whose RSS is reported")
+
+	modelDir := fs.String("model", "models/all-MiniLM-L6-v2", "bare: model folder (model.onnx, tokenizer.json)")
+	maxLength := fs.Int("max-length", 256, "bare: tokens per text after the cut (the model's max_length)")
+	batches := fs.String("batches", "1,2,4,8,16,32,64", "bare: batch sizes to measure")
+	workers := fs.Int("workers", 1, "bare: goroutines calling session.Run at once")
+	threads := fs.Int("threads", 0, "bare: intra-op threads per session (0: ONNX Runtime's default)")
+	sessions := fs.Int("sessions", 1, "bare: 1 to share one session between the workers, else one per worker")
+	noSpin := fs.Bool("no-spin", false, "bare: idle intra-op threads sleep instead of spinning")
+	ortLib := fs.String("ort-lib", "", "bare: libonnxruntime.so (default: the one `make setup` installs)")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	defer stop()
+	c, err := loadCorpus(*data)
+	if err != nil {
+		return err
+	}
+	switch *mode {
+	case "http":
+		h := &httpRun{url: *url, concurrency: *conc, clientBatch: *clientBatch, longFrac: *long,
+			requests: *requests, duration: *duration, warmup: *warmup, pid: *pid, seed: *seed}
+		rep, err := h.run(ctx, c, *name)
+		if err != nil {
+			return err
+		}
+		rep.print(os.Stdout, *asJSON)
+	case "bare":
+		sizes, err := parseInts(*batches)
+		if err != nil {
+			return fmt.Errorf("-batches: %w", err)
+		}
+		lib := *ortLib
+		if lib == "" {
+			if lib, err = ort.FindLibrary(); err != nil {
+				return err
+			}
+		}
+		if err := ort.Init(lib); err != nil {
+			return err
+		}
+		defer ort.Shutdown()
+		b := &bareRun{modelDir: *modelDir, maxLength: *maxLength, batches: sizes, workers: *workers,
+			threads: *threads, sessions: *sessions, noSpin: *noSpin, duration: *duration, longFrac: *long, seed: *seed}
+		reps, err := b.run(ctx, c, *name)
+		if err != nil {
+			return err
+		}
+		for _, r := range reps {
+			r.print(os.Stdout, *asJSON)
+		}
+	default:
+		return fmt.Errorf("-mode %q: want http or bare", *mode)
+	}
+	return nil
+}
+
+func parseInts(s string) ([]int, error) {
+	var out []int
+	for _, f := range strings.Split(s, ",") {
+		n, err := strconv.Atoi(strings.TrimSpace(f))
+		if err != nil || n < 1 {
+			return nil, fmt.Errorf("%q is not a positive integer", f)
+		}
+		out = append(out, n)
+	}
+	return out, nil
+}

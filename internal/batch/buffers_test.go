@@ -1,0 +1,77 @@
+package batch
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/bertserve/bertserve/internal/errs"
+)
+
+func TestGrowReusesCapacity(t *testing.T) {
+	s := grow([]int64(nil), 8)
+	if len(s) != 8 {
+		t.Fatalf("len %d, want 8", len(s))
+	}
+	s[0] = 42
+	smaller := grow(s, 3)
+	if len(smaller) != 3 || &smaller[0] != &s[0] {
+		t.Fatal("shrinking reallocated")
+	}
+	if bigger := grow(s, 9); len(bigger) != 9 || &bigger[0] == &s[0] {
+		t.Fatal("growing past capacity did not reallocate")
+	}
+}
+
+// Workers reuse their buffers across batches: a result handed out earlier must not change when
+// later batches, of other shapes, run through the same buffers.
+func TestResultsSurviveLaterBatches(t *testing.T) {
+	b := newBatcher(t, &fakeRunner{}, roomy)
+	first, err := b.Run(context.Background(), []Item{item(1, 2, 3, 4), item(5)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, items := range [][]Item{{item(9, 9, 9, 9, 9, 9)}, {item(7), item(8, 8)}, {item(6, 6, 6, 6)}} {
+		if _, err := b.Run(context.Background(), items); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if got, want := first[0][0], []float32{1, 1, 2, 1, 3, 1, 4, 1}; !equal(got, want) {
+		t.Errorf("first item tokens = %v, want %v", got, want)
+	}
+	if got, want := first[1][0], []float32{5, 1}; !equal(got, want) {
+		t.Errorf("second item tokens = %v, want %v", got, want)
+	}
+	if first[0][1][0] != 10 || first[1][1][0] != 5-3 {
+		t.Errorf("sums = %v %v, want 10 and 2", first[0][1], first[1][1])
+	}
+}
+
+// Padding written into a reused feed buffer must replace what a longer earlier batch left there.
+func TestReusedFeedsArePaddedAfresh(t *testing.T) {
+	r := &fakeRunner{}
+	b := newBatcher(t, r, roomy)
+	if _, err := b.Run(context.Background(), []Item{item(3, 3, 3), item(3, 3, 3)}); err != nil {
+		t.Fatal(err)
+	}
+	res, err := b.Run(context.Background(), []Item{item(2, 2), item(1)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Row "1" is padded with one -1: its sum is 0, not 1+3 from the earlier batch's leftovers.
+	if res[1][1][0] != 0 || res[0][1][0] != 4 {
+		t.Errorf("sums = %v %v, want 4 and 0", res[0][1], res[1][1])
+	}
+}
+
+func TestPassedDeadlineIsATimeout(t *testing.T) {
+	block := make(chan struct{})
+	b := newBatcher(t, &fakeRunner{before: func() { <-block }}, roomy)
+	defer close(block)
+	go b.Run(context.Background(), []Item{item(1)}) // occupies the only worker
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Millisecond)
+	defer cancel()
+	if _, err := b.Run(ctx, []Item{item(2)}); errs.CodeOf(err) != errs.Timeout {
+		t.Fatalf("err = %v, want a timeout", err)
+	}
+}
