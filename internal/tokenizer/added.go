@@ -61,10 +61,10 @@ func newAddedVocab(tokens []addedToken, m model, n normalizer) *addedVocab {
 		}
 		v.byID[id] = t
 	}
-	var rawPats, normPats []pattern
+	var rawPats, normPats []addedPattern
 	for id, t := range v.byID {
 		if !t.isNormalized() {
-			rawPats = append(rawPats, pattern{t.Content, id})
+			rawPats = append(rawPats, addedPattern{t.Content, id})
 			continue
 		}
 		content := t.Content
@@ -76,7 +76,7 @@ func newAddedVocab(tokens []addedToken, m model, n normalizer) *addedVocab {
 			}
 			content = ns.s
 		}
-		normPats = append(normPats, pattern{content, id})
+		normPats = append(normPats, addedPattern{content, id})
 	}
 	v.raw = newMatcher(rawPats)
 	v.norm = newMatcher(normPats)
@@ -162,8 +162,9 @@ func (v *addedVocab) findMatches(s string, m *matcher) []addedMatch {
 
 // isWordRune is the regex class \w of the Rust regex crate.
 func isWordRune(r rune) bool {
-	return r == '_' || unicode.IsLetter(r) || unicode.IsDigit(r) || unicode.Is(unicode.M, r) ||
-		unicode.Is(unicode.Nd, r) || unicode.Is(unicode.Pc, r) || unicode.Is(unicode.Join_Control, r)
+	return r == '_' || unicode.IsLetter(r) || unicode.Is(unicode.Nd, r) || unicode.Is(unicode.Nl, r) ||
+		unicode.Is(unicode.M, r) || unicode.Is(unicode.Pc, r) || unicode.Is(unicode.Join_Control, r) ||
+		unicode.Is(unicode.Other_Alphabetic, r)
 }
 
 func endsWithWord(s string) bool {
@@ -202,7 +203,7 @@ func spaceRightmostAtStart(s string) int {
 	return i
 }
 
-type pattern struct {
+type addedPattern struct {
 	s  string
 	id int
 }
@@ -218,7 +219,7 @@ type trieNode struct {
 	id   int // -1 when no pattern ends here
 }
 
-func newMatcher(pats []pattern) *matcher {
+func newMatcher(pats []addedPattern) *matcher {
 	if len(pats) == 0 {
 		return nil
 	}

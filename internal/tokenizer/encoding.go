@@ -26,6 +26,8 @@ type Encoding struct {
 	Overflowing []*Encoding
 
 	ranges []seqRange // which positions belong to which input, as the library tracks them
+	source []int      // which input each token's offsets refer to: 0, 1, or -1 for none
+	text   string     // the input of a single-sequence encoding, for offset trimming
 }
 
 type seqRange struct{ seq, start, end int }
@@ -33,7 +35,8 @@ type seqRange struct{ seq, start, end int }
 // Len is the number of tokens.
 func (e *Encoding) Len() int { return len(e.IDs) }
 
-func (e *Encoding) appendToken(id, typeID int, tok string, off Offset, word, special int) {
+func (e *Encoding) appendToken(id, typeID int, tok string, off Offset, word, special, source int) {
+	e.source = append(e.source, source)
 	e.IDs = append(e.IDs, id)
 	e.TypeIDs = append(e.TypeIDs, typeID)
 	e.Tokens = append(e.Tokens, tok)
@@ -73,6 +76,8 @@ func (e *Encoding) clone() *Encoding {
 		Tokens:            append([]string(nil), e.Tokens...),
 		Offsets:           append([]Offset(nil), e.Offsets...),
 		ranges:            append([]seqRange(nil), e.ranges...),
+		source:            append([]int(nil), e.source...),
+		text:              e.text,
 	}
 	for _, o := range e.Overflowing {
 		c.Overflowing = append(c.Overflowing, o.clone())
@@ -109,6 +114,7 @@ func (e *Encoding) mergeWith(pair *Encoding) {
 	e.Offsets = append(e.Offsets, pair.Offsets...)
 	e.SpecialTokensMask = append(e.SpecialTokensMask, pair.SpecialTokensMask...)
 	e.AttentionMask = append(e.AttentionMask, pair.AttentionMask...)
+	e.source = append(e.source, pair.source...)
 	e.Overflowing = overflowing
 }
 
@@ -130,7 +136,7 @@ func (e *Encoding) truncate(maxLen, stride int, left bool) error {
 	}
 	if maxLen == 0 {
 		old := *e
-		*e = Encoding{Overflowing: []*Encoding{&old}}
+		*e = Encoding{Overflowing: []*Encoding{&old}, text: old.text}
 		return nil
 	}
 	if stride >= maxLen {
@@ -171,6 +177,8 @@ func (e *Encoding) truncate(maxLen, stride int, left bool) error {
 			WordIDs:           append([]int(nil), e.WordIDs[p.start:p.stop]...),
 			Tokens:            append([]string(nil), e.Tokens[p.start:p.stop]...),
 			Offsets:           append([]Offset(nil), e.Offsets[p.start:p.stop]...),
+			source:            append([]int(nil), e.source[p.start:p.stop]...),
+			text:              e.text,
 		}
 	}
 	first := window(parts[0])
@@ -199,6 +207,7 @@ func (e *Encoding) pad(target int, p *Padding) {
 		e.AttentionMask = prepend(e.AttentionMask, k, 0)
 		e.SpecialTokensMask = prepend(e.SpecialTokensMask, k, 1)
 		e.Offsets = prepend(e.Offsets, k, Offset{})
+		e.source = prepend(e.source, k, -1)
 		for i := range e.ranges {
 			e.ranges[i].start += k
 			e.ranges[i].end += k
@@ -212,6 +221,7 @@ func (e *Encoding) pad(target int, p *Padding) {
 	e.AttentionMask = extend(e.AttentionMask, k, 0)
 	e.SpecialTokensMask = extend(e.SpecialTokensMask, k, 1)
 	e.Offsets = extend(e.Offsets, k, Offset{})
+	e.source = extend(e.source, k, -1)
 }
 
 func prepend[T any](s []T, k int, v T) []T {

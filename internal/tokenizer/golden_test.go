@@ -341,7 +341,7 @@ func compareEncoding(got *Encoding, want *goldenEncoding, text, pair, where stri
 	// tokens that cut a character).
 	for i, o := range got.Offsets {
 		src := text
-		if got.SequenceIDs[i] == 1 {
+		if got.source[i] == 1 {
 			src = pair
 		}
 		w := byteOffset(src, wantOffs[i])

@@ -130,3 +130,53 @@ func (n *normString) mapRunes(f func(dst []rune, r rune) []rune) {
 	}
 	b.into(n)
 }
+
+// prepend adds s in front; the new runes take the alignment of the first rune, as
+// NormalizedString::prepend does. Nothing is added to an empty string.
+func (n *normString) prepend(s string) {
+	if n.s == "" || s == "" {
+		return
+	}
+	sp := n.align[0]
+	align := make([]span, len(s), len(s)+len(n.align))
+	for i := range align {
+		align[i] = sp
+	}
+	n.align = append(align, n.align...)
+	n.s = s + n.s
+}
+
+// replace substitutes content for every match of p. The new runes take the alignment of the last
+// byte of what they replace, as NormalizedString::replace does.
+func (n *normString) replace(p pattern, content string) {
+	var buf [32]matchSpan
+	ms := p.findMatches(n.s, buf[:0])
+	changed := false
+	for _, m := range ms {
+		if m.match {
+			changed = true
+			break
+		}
+	}
+	if !changed {
+		return
+	}
+	var b builder
+	b.buf = make([]byte, 0, len(n.s)+8)
+	b.align = make([]span, 0, len(n.s)+8)
+	for _, m := range ms {
+		if !m.match {
+			b.buf = append(b.buf, n.s[m.start:m.end]...)
+			b.align = append(b.align, n.align[m.start:m.end]...)
+			continue
+		}
+		sp := span{n.orig.start, n.orig.start}
+		if m.end >= 1 {
+			sp = n.align[m.end-1]
+		}
+		for _, r := range content {
+			b.add(r, sp)
+		}
+	}
+	b.into(n)
+}

@@ -17,12 +17,14 @@ func CharOffsets(text string, offs []Offset) []Offset {
 	return out
 }
 
-// CharOffsets converts e's offsets to code points; text and pair are the inputs e was encoded from.
+// CharOffsets converts e's offsets to code points; text and pair are the inputs e was encoded
+// from. Unlike SequenceIDs, which follow the library's bookkeeping, it always knows which input a
+// token came from.
 func (e *Encoding) CharOffsets(text, pair string) []Offset {
 	a, b := charIndex(text), charIndex(pair)
 	out := make([]Offset, len(e.Offsets))
 	for i, o := range e.Offsets {
-		if i < len(e.SequenceIDs) && e.SequenceIDs[i] == 1 {
+		if i < len(e.source) && e.source[i] == 1 {
 			out[i] = convertOffset(b, o)
 		} else {
 			out[i] = convertOffset(a, o)
@@ -47,6 +49,12 @@ func charIndex(text string) []int {
 }
 
 func convertOffset(idx []int, o Offset) Offset {
+	if o.Start == len(idx) && o.End == len(idx) && len(idx) > 0 {
+		// An empty range at the very end, which offset trimming produces; the Python binding
+		// trims after converting, so this is where it lands there.
+		n := idx[len(idx)-1] + 1
+		return Offset{n, n}
+	}
 	if o.Start < 0 || o.Start >= len(idx) {
 		return o
 	}

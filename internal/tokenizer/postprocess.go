@@ -63,7 +63,7 @@ func (t *templateProcessing) processEncodings(encs []*Encoding, addSpecial bool)
 		sp := t.specials[p.special]
 		e := &Encoding{}
 		for i, id := range sp.ids {
-			e.appendToken(id, p.typeID, sp.tokens[i], Offset{}, -1, 1)
+			e.appendToken(id, p.typeID, sp.tokens[i], Offset{}, -1, 1, -1)
 		}
 		out = append(out, e)
 	}

@@ -233,7 +233,7 @@ func (t *Tokenizer) encodeSequence(text string, typeID int) (*Encoding, error) {
 	if t.pre != nil {
 		t.pre.preTokenize(&p)
 	}
-	e := &Encoding{}
+	e := &Encoding{text: text}
 	var buf []token
 	for w := range p.splits {
 		sp := &p.splits[w]
@@ -247,7 +247,7 @@ func (t *Tokenizer) encodeSequence(text string, typeID int) (*Encoding, error) {
 		}
 		for _, tk := range toks {
 			o := sp.n.toOriginal(tk.start, tk.end)
-			e.appendToken(tk.id, typeID, tk.value, Offset{o.start, o.end}, w, 0)
+			e.appendToken(tk.id, typeID, tk.value, Offset{o.start, o.end}, w, 0, typeID)
 		}
 	}
 	return e, nil

@@ -43,7 +43,7 @@ func TestCharOffsetsCountCodePoints(t *testing.T) {
 		{"emoji are one character", "a 😀 b", []Offset{{2, 6}, {7, 8}}, []Offset{{2, 3}, {4, 5}}},
 		{"special tokens stay at zero", "abc", []Offset{{0, 0}}, []Offset{{0, 0}}},
 		{"a range cutting a character snaps to it", "😀", []Offset{{0, 2}, {2, 4}}, []Offset{{0, 0}, {0, 1}}},
-		{"a range starting at the end is left alone", "ab", []Offset{{2, 2}}, []Offset{{2, 2}}},
+		{"an empty range at the end lands on the character count", "é", []Offset{{2, 2}}, []Offset{{1, 1}}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
