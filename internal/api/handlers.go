@@ -24,20 +24,10 @@ func (s *Server) openapi(w http.ResponseWriter, _ *http.Request) {
 	w.Write(s.cfg.Spec)
 }
 
-func (s *Server) embed(w http.ResponseWriter, r *http.Request) {
-	var req EmbedRequest
-	if err := decode(r, &req); err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	if err := req.Validate(s.cfg.MaxInputs); err != nil {
-		s.writeError(w, r, err)
-		return
-	}
+func (s *Server) embed(r *http.Request, req *EmbedRequest) (any, error) {
 	emb, err := s.models.Embedder(req.Model)
 	if err != nil {
-		s.writeError(w, r, err)
-		return
+		return nil, err
 	}
 	res, err := emb.Embed(r.Context(), pipeline.EmbedRequest{
 		Inputs:    req.Inputs,
@@ -46,60 +36,37 @@ func (s *Server) embed(w http.ResponseWriter, r *http.Request) {
 		Tokens:    req.Output == "tokens",
 	})
 	if err != nil {
-		s.writeError(w, r, err)
-		return
+		return nil, err
 	}
-	writeJSON(w, http.StatusOK, EmbedResponse{
+	return EmbedResponse{
 		Model:           emb.Model,
 		Embeddings:      res.Sentence,
 		TokenEmbeddings: res.TokenStates,
 		Tokens:          tokenInfos(res.Tokens),
 		Usage:           usage(res.PromptTokens),
-	})
+	}, nil
 }
 
-func (s *Server) tokenize(w http.ResponseWriter, r *http.Request) {
-	var req TokenizeRequest
-	if err := decode(r, &req); err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	if err := req.Validate(s.cfg.MaxInputs); err != nil {
-		s.writeError(w, r, err)
-		return
-	}
+func (s *Server) tokenize(r *http.Request, req *TokenizeRequest) (any, error) {
 	enc, name, err := s.models.Encoder(req.Model)
 	if err != nil {
-		s.writeError(w, r, err)
-		return
+		return nil, err
 	}
 	toks, err := enc.Tokenize(req.Inputs, boolOr(req.AddSpecialTokens, true))
 	if err != nil {
-		s.writeError(w, r, err)
-		return
+		return nil, err
 	}
-	writeJSON(w, http.StatusOK, TokenizeResponse{Model: name, Tokens: tokenInfos(toks)})
+	return TokenizeResponse{Model: name, Tokens: tokenInfos(toks)}, nil
 }
 
-func (s *Server) detokenize(w http.ResponseWriter, r *http.Request) {
-	var req DetokenizeRequest
-	if err := decode(r, &req); err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	if err := req.Validate(s.cfg.MaxInputs); err != nil {
-		s.writeError(w, r, err)
-		return
-	}
+func (s *Server) detokenize(r *http.Request, req *DetokenizeRequest) (any, error) {
 	enc, name, err := s.models.Encoder(req.Model)
 	if err != nil {
-		s.writeError(w, r, err)
-		return
+		return nil, err
 	}
 	texts, err := enc.Detokenize(req.IDs, boolOr(req.SkipSpecialTokens, true))
 	if err != nil {
-		s.writeError(w, r, err)
-		return
+		return nil, err
 	}
-	writeJSON(w, http.StatusOK, DetokenizeResponse{Model: name, Texts: texts})
+	return DetokenizeResponse{Model: name, Texts: texts}, nil
 }

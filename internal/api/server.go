@@ -19,6 +19,12 @@ import (
 type Models interface {
 	Embedder(name string) (*pipeline.Embedder, error)
 	Encoder(name string) (*pipeline.Encoder, string, error)
+	Classifier(name string) (*pipeline.Classifier, error)
+	Recognizer(name string) (*pipeline.Recognizer, error)
+	Answerer(name string) (*pipeline.Answerer, error)
+	Filler(name string) (*pipeline.Filler, error)
+	Reranker(name string) (*pipeline.Reranker, error)
+	ZeroShot(name string) (*pipeline.ZeroShot, string, error)
 }
 
 // Config holds the HTTP layer's settings.
@@ -100,9 +106,15 @@ func (s *Server) routes() chi.Router {
 	r.Get("/docs/{asset}", s.docsAsset)
 	r.Get("/v1/models", s.listModels)
 
-	r.Post("/v1/embed", s.embed)
-	r.Post("/v1/tokenize", s.tokenize)
-	r.Post("/v1/detokenize", s.detokenize)
+	r.Post("/v1/embed", serve(s, s.embed))
+	r.Post("/v1/tokenize", serve(s, s.tokenize))
+	r.Post("/v1/detokenize", serve(s, s.detokenize))
+	r.Post("/v1/classify", serve(s, s.classify))
+	r.Post("/v1/ner", serve(s, s.ner))
+	r.Post("/v1/qa", serve(s, s.qa))
+	r.Post("/v1/fill-mask", serve(s, s.fillMask))
+	r.Post("/v1/rerank", serve(s, s.rerank))
+	r.Post("/v1/zero-shot", serve(s, s.zeroShot))
 
 	// OpenAI's embeddings API.
 	r.Post("/v1/embeddings", s.openaiEmbeddings)
@@ -110,8 +122,11 @@ func (s *Server) routes() chi.Router {
 	// Hugging Face text-embeddings-inference's API (tei.go).
 	r.Get("/health", s.teiHealth)
 	r.Get("/info", s.teiInfo)
+	r.Post("/", s.teiEmbedHandler) // TEI's default route, where its clients post given just the base URL
 	r.Post("/embed", s.teiEmbedHandler)
 	r.Post("/embed_all", s.teiEmbedAll)
+	r.Post("/predict", s.teiPredict)
+	r.Post("/rerank", s.teiRerank)
 	r.Post("/tokenize", s.teiTokenize)
 	r.Post("/decode", s.teiDecode)
 	return r

@@ -33,7 +33,7 @@ type QARequest struct {
 	MaxAnswerLen     int  // tokens in an answer
 	MaxSeqLen        int  // tokens in a window, question and special tokens included
 	DocStride        int  // context tokens shared by consecutive windows
-	MaxQuestionLen   int  // tokens of the question kept
+	MaxQuestionLen   int  // unused: Hugging Face's pipeline ignores it with fast tokenizers, and never cuts the question
 	HandleImpossible bool // let "" (no answer) compete
 	AlignToWords     bool // widen answers to whole words
 }
@@ -110,16 +110,9 @@ func (a *Answerer) Answer(ctx context.Context, req QARequest) (*QAResult, error)
 // windows encodes question+context as one window, or overlapping windows of the context.
 func (a *Answerer) windows(in QAInput, req QARequest, i int) ([]*tokenizer.Encoding, error) {
 	field := fieldIndex("inputs", i)
-	question := in.Question
-	q, err := a.Encoder.Tokenizer.Encode(question, tokenizer.Options{})
-	if err != nil {
-		return nil, errs.Field(errs.Invalid, field+".question", "cannot tokenize: %v", err)
-	}
-	if len(q.IDs) > req.MaxQuestionLen {
-		// Keep the question's first MaxQuestionLen tokens, cut at a character boundary.
-		question = question[:q.Offsets[req.MaxQuestionLen-1].End]
-	}
-	enc, err := a.Encoder.Tokenizer.EncodePair(question, in.Context, tokenizer.Options{AddSpecialTokens: true,
+	// The question is kept whole, as Hugging Face's pipeline does with a fast tokenizer
+	// (max_question_len only applies to its slow-tokenizer path).
+	enc, err := a.Encoder.Tokenizer.EncodePair(in.Question, in.Context, tokenizer.Options{AddSpecialTokens: true,
 		Truncation: &tokenizer.Truncation{MaxLength: req.MaxSeqLen, Stride: req.DocStride, Strategy: OnlySecond, Direction: "right"}})
 	if err != nil {
 		return nil, errs.Field(errs.Invalid, field, "the question leaves no room for the context in max_seq_len %d tokens: %v", req.MaxSeqLen, err)
