@@ -4,8 +4,9 @@ ADDR      ?= :8080
 BIN       := bin/bertserve
 PYTHON    ?= python3
 VENV      := .venv
+COMPAT_VENV := .cache/compat-venv
 
-.PHONY: all setup build run test vet fmt-check test-go reference goldens clean help
+.PHONY: all setup build run test vet fmt-check test-go reference goldens clean help compat-venv generate
 
 all: build
 
@@ -21,7 +22,7 @@ build: ## build the server into bin/
 run: setup build ## set up if needed, then serve the default model on $(ADDR)
 	BERTSERVE_ADDR=$(ADDR) $(BIN)
 
-test: setup vet fmt-check test-go ## every check CI runs
+test: setup vet fmt-check compat-venv test-go ## every check CI runs
 
 vet:
 	$(GO) vet ./...
@@ -31,7 +32,18 @@ fmt-check:
 	if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
 
 test-go:
-	BERTSERVE_REQUIRE_SETUP=1 $(GO) test -race -count=1 -timeout 20m ./...
+	BERTSERVE_REQUIRE_SETUP=1 BERTSERVE_COMPAT_PYTHON=$(CURDIR)/$(COMPAT_VENV)/bin/python $(GO) test -race -count=1 -timeout 20m ./...
+
+# The OpenAI and huggingface_hub clients that cmd/server's TestOfficialClients drives (no torch).
+$(COMPAT_VENV)/.installed: scripts/requirements-compat.txt
+	$(PYTHON) -m venv $(COMPAT_VENV)
+	$(COMPAT_VENV)/bin/pip install -q -r scripts/requirements-compat.txt
+	touch $@
+
+compat-venv: $(COMPAT_VENV)/.installed ## Python venv with the client libraries the compatibility tests use
+
+generate: ## regenerate the Go client (internal/client) from openapi.yaml
+	$(GO) generate ./internal/client
 
 $(VENV)/.reference: scripts/requirements-reference.txt
 	$(PYTHON) -m venv $(VENV)

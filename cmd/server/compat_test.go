@@ -1,0 +1,83 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/bertserve/bertserve/internal/testenv"
+)
+
+// startServerWith starts another instance of the real program with extra environment, for tests
+// that need a configuration the shared server does not have; it stops when the test ends.
+func startServerWith(t *testing.T, extra map[string]string) string {
+	t.Helper()
+	env := map[string]string{
+		"BERTSERVE_ADDR": "127.0.0.1:0", "BERTSERVE_ORT_LIB": testenv.ORTLib(t),
+		"BERTSERVE_MODELS": filepath.Dir(testenv.ModelDir(t, "all-MiniLM-L6-v2")),
+	}
+	for k, v := range extra {
+		env[k] = v
+	}
+	m := NewMain()
+	m.Stderr = io.Discard
+	if err := m.ParseFlags(nil, func(k string) string { return env[k] }); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- m.Run(ctx) }()
+	t.Cleanup(func() {
+		cancel()
+		<-done
+	})
+	var url string
+	select {
+	case addr := <-m.addr:
+		url = "http://" + addr
+	case err := <-done:
+		t.Fatal(err)
+	case <-time.After(2 * time.Minute):
+		t.Fatal("server did not start")
+	}
+	for deadline := time.Now().Add(2 * time.Minute); time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
+		if resp, err := http.Get(url + "/readyz"); err == nil {
+			resp.Body.Close()
+			if resp.StatusCode == http.StatusOK {
+				return url
+			}
+		}
+	}
+	t.Fatal("server not ready after 2 minutes")
+	return ""
+}
+
+// TestOfficialClients drives the server with OpenAI's Python client and huggingface_hub's TEI
+// client (scripts/compat_tests/run.py), with API keys on. BERTSERVE_COMPAT_PYTHON names a Python
+// that has scripts/requirements-compat.txt installed; `make test` sets it up.
+func TestOfficialClients(t *testing.T) {
+	python := os.Getenv("BERTSERVE_COMPAT_PYTHON")
+	if python == "" {
+		if os.Getenv("BERTSERVE_REQUIRE_SETUP") == "1" {
+			t.Fatal("BERTSERVE_COMPAT_PYTHON is not set (`make test` sets it)")
+		}
+		t.Skip("BERTSERVE_COMPAT_PYTHON is not set; `make compat-venv` makes one")
+	}
+	url := startServerWith(t, map[string]string{"BERTSERVE_API_KEY": "compat-key,another-key"})
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	defer cancel()
+	root := testenv.Root()
+	cmd := exec.CommandContext(ctx, python, filepath.Join(root, "scripts", "compat_tests", "run.py"), url, "compat-key",
+		filepath.Join(root, "testdata", "reference", "all-MiniLM-L6-v2.json"))
+	out, err := cmd.CombinedOutput()
+	t.Logf("%s", out)
+	if err != nil {
+		t.Fatal(fmt.Errorf("compat checks: %w", err))
+	}
+}
