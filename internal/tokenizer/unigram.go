@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"strings"
 	"unicode/utf8"
 )
 
@@ -49,11 +50,11 @@ func parseUnigram(raw json.RawMessage) (model, error) {
 			return nil, fmt.Errorf("Unigram vocab entry %d: %w", i, err)
 		}
 		var piece string
-		var score float64
 		if err := json.Unmarshal(pair[0], &piece); err != nil {
 			return nil, fmt.Errorf("Unigram vocab entry %d: %w", i, err)
 		}
-		if err := json.Unmarshal(pair[1], &score); err != nil {
+		score, err := parseSerdeFloat(strings.TrimSpace(string(pair[1])))
+		if err != nil {
 			return nil, fmt.Errorf("Unigram vocab entry %d: %w", i, err)
 		}
 		u.pieces = append(u.pieces, piece)
