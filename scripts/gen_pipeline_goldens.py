@@ -238,6 +238,20 @@ class Model:
                 for f in ("tokenizer.json",)}
 
 
+def refuse_errors(name: str, run):
+    """run()'s answer, or None when the reference pipeline refuses the case (a question too long
+    for a small max_seq_len with some tokenizer, say): such cases are left out of the goldens."""
+    try:
+        return run()
+    except Exception as e:  # noqa: BLE001 - the tokenizers library panics with a BaseException
+        print(f"  left out {name!r}: {type(e).__name__}: {str(e)[:120]}", flush=True)
+    except BaseException as e:
+        if isinstance(e, KeyboardInterrupt):
+            raise
+        print(f"  left out {name!r}: {type(e).__name__}: {str(e)[:120]}", flush=True)
+    return None
+
+
 def request(model: str, **body) -> dict:
     body = {k: v for k, v in body.items() if v is not _ABSENT}
     body["model"] = model
@@ -274,7 +288,9 @@ def classify_cases(m: Model, rng: random.Random) -> list[dict]:
     def add(name, inputs, top_k=_ABSENT, fn=None, raw=False):
         hf_top_k = 1 if top_k is _ABSENT else top_k
         hf_fn = "none" if raw else fn
-        expected = [hf_one(x, hf_top_k, hf_fn) for x in inputs]
+        expected = refuse_errors(name, lambda: [hf_one(x, hf_top_k, hf_fn) for x in inputs])
+        if expected is None:
+            return
         one = len(inputs) == 1 and isinstance(inputs[0], str)
         body = request(m.name, inputs=inputs[0] if one else inputs, top_k=top_k,
                        function_to_apply=fn if fn else _ABSENT, raw_scores=True if raw else _ABSENT)
@@ -346,7 +362,9 @@ def ner_cases(m: Model, rng: random.Random) -> list[dict]:
         return out
 
     def add(name, texts, agg, ignore=_ABSENT, stride=_ABSENT):
-        expected = [hf(t, agg, ignore, stride) for t in texts]
+        expected = refuse_errors(name, lambda: [hf(t, agg, ignore, stride) for t in texts])
+        if expected is None:
+            return
         body = request(m.name, inputs=texts if len(texts) > 1 else texts[0], aggregation_strategy=agg,
                        ignore_labels=ignore, stride=stride)
         cases.append({"name": name, "request": body, "expected": expected})
@@ -392,7 +410,9 @@ def qa_cases(m: Model, rng: random.Random) -> list[dict]:
                 for r in res]
 
     def add(name, pairs, **kw):
-        expected = [hf(q, c, kw) for q, c in pairs]
+        expected = refuse_errors(name, lambda: [hf(q, c, kw) for q, c in pairs])
+        if expected is None:
+            return
         if len(pairs) == 1:
             body = request(m.name, question=pairs[0][0], context=pairs[0][1], **kw)
         else:
@@ -457,7 +477,9 @@ def fill_mask_cases(m: Model, rng: random.Random) -> list[dict]:
                   "sequence": r["sequence"]} for r in per_mask] for per_mask in res]
 
     def add(name, texts, **kw):
-        expected = [hf(t, kw) for t in texts]
+        expected = refuse_errors(name, lambda: [hf(t, kw) for t in texts])
+        if expected is None:
+            return
         body = request(m.name, inputs=texts if len(texts) > 1 else texts[0], **kw)
         cases.append({"name": name, "request": body, "expected": expected})
 
@@ -507,7 +529,9 @@ def zero_shot_cases(m: Model, rng: random.Random) -> list[dict]:
 
     def add(name, texts, labels, **kw):
         hf_labels = labels
-        expected = [hf(t, hf_labels, kw) for t in texts]
+        expected = refuse_errors(name, lambda: [hf(t, hf_labels, kw) for t in texts])
+        if expected is None:
+            return
         body = request(m.name, inputs=texts if len(texts) > 1 else texts[0], candidate_labels=labels, **kw)
         cases.append({"name": name, "request": body, "expected": expected})
 
