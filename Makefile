@@ -6,7 +6,7 @@ PYTHON    ?= python3
 VENV      := .venv
 COMPAT_VENV := .cache/compat-venv
 
-.PHONY: all setup build run test vet fmt-check test-go reference goldens clean help compat-venv generate
+.PHONY: all setup build run test vet fmt-check test-go reference goldens bench clean help compat-venv generate
 
 all: build
 
@@ -52,6 +52,9 @@ $(VENV)/.reference: scripts/requirements-reference.txt
 
 reference: $(VENV)/.reference setup ## regenerate the sentence-transformers reference fixtures
 	$(VENV)/bin/python scripts/gen_reference.py
+
+bench: setup ## throughput against bare ONNX Runtime and peers, for docs/benchmarks.md (takes about half an hour; not part of test)
+	scripts/bench.sh
 
 clean:
 	rm -rf bin

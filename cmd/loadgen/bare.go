@@ -14,9 +14,10 @@ import (
 	"github.com/bertserve/bertserve/internal/tokenizer"
 )
 
-// bareRun measures the model alone: the same corpus, tokenized beforehand, padded into batches
-// sorted by length (the least padding a batcher could reach), fed to session.Run by a fixed number
-// of goroutines. Its best batch size is the limit the server is held against.
+// bareRun measures the model alone: the same corpus, tokenized beforehand, drawn at random into
+// padded batches (or, with sorted, grouped by length: the least padding any batcher could reach),
+// fed to session.Run by a fixed number of goroutines. Its best batch size is the limit the server
+// is held against.
 type bareRun struct {
 	modelDir  string
 	maxLength int
@@ -25,6 +26,7 @@ type bareRun struct {
 	threads   int
 	sessions  int // 1: the workers share one session; otherwise one session per worker
 	noSpin    bool
+	sorted    bool
 	duration  time.Duration
 	longFrac  float64
 	seed      uint64
@@ -78,7 +80,7 @@ func (b *bareRun) run(ctx context.Context, c *corpus, name string) ([]*Report, e
 
 	var reports []*Report
 	for _, size := range b.batches {
-		batches := makeBatches(encs, size, graphIn)
+		batches := makeBatches(encs, size, graphIn, b.sorted)
 		rep, err := b.measure(ctx, sessions, batches, sessions[0].OutputShape(0, 1, 1))
 		if err != nil {
 			return nil, err
@@ -89,14 +91,20 @@ func (b *bareRun) run(ctx context.Context, c *corpus, name string) ([]*Report, e
 	return reports, nil
 }
 
-// makeBatches cuts encs, sorted by length, into padded batches of size sequences.
-func makeBatches(encs []*tokenizer.Encoding, size int, graphIn []ort.TensorInfo) []padded {
+// makeBatches cuts encs (sorted by length first, with byLength) into padded batches of size
+// sequences.
+func makeBatches(encs []*tokenizer.Encoding, size int, graphIn []ort.TensorInfo, byLength bool) []padded {
 	sorted := slices.Clone(encs)
-	slices.SortStableFunc(sorted, func(a, b *tokenizer.Encoding) int { return len(a.IDs) - len(b.IDs) })
+	if byLength {
+		slices.SortStableFunc(sorted, func(a, b *tokenizer.Encoding) int { return len(a.IDs) - len(b.IDs) })
+	}
 	var out []padded
 	for i := 0; i+size <= len(sorted); i += size {
 		group := sorted[i : i+size]
-		seqLen := len(group[len(group)-1].IDs)
+		seqLen := 0
+		for _, enc := range group {
+			seqLen = max(seqLen, len(enc.IDs))
+		}
 		p := padded{size: size, seqLen: seqLen}
 		for _, in := range graphIn {
 			feed := make([]int64, size*seqLen)

@@ -58,6 +58,7 @@ func run(args []string) error {
 	threads := fs.Int("threads", 0, "bare: intra-op threads per session (0: ONNX Runtime's default)")
 	sessions := fs.Int("sessions", 1, "bare: 1 to share one session between the workers, else one per worker")
 	noSpin := fs.Bool("no-spin", false, "bare: idle intra-op threads sleep instead of spinning")
+	sorted := fs.Bool("sorted", false, "bare: group texts of similar length into batches instead of drawing them at random")
 	ortLib := fs.String("ort-lib", "", "bare: libonnxruntime.so (default: the one `make setup` installs)")
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -94,7 +95,7 @@ func run(args []string) error {
 		}
 		defer ort.Shutdown()
 		b := &bareRun{modelDir: *modelDir, maxLength: *maxLength, batches: sizes, workers: *workers,
-			threads: *threads, sessions: *sessions, noSpin: *noSpin, duration: *duration, longFrac: *long, seed: *seed}
+			threads: *threads, sessions: *sessions, noSpin: *noSpin, sorted: *sorted, duration: *duration, longFrac: *long, seed: *seed}
 		reps, err := b.run(ctx, c, *name)
 		if err != nil {
 			return err

@@ -59,10 +59,10 @@ func (m *Main) Run(ctx context.Context) error {
 	met := metrics.New()
 	start := time.Now()
 	reg, err := model.LoadAll(c.ModelsDir, model.Options{
-		Session: ort.Options{IntraOpThreads: c.intraOpThreads(), InterOpThreads: 1, Device: c.Device},
+		Session: ort.Options{IntraOpThreads: c.intraOpThreads(), InterOpThreads: 1, Device: c.Device, DisableSpinning: !c.ORTSpin},
 		Batch: batch.Config{
 			MaxBatchTokens: c.MaxBatchTokens, MaxBatchSize: c.MaxBatchSize,
-			Workers: c.Workers, MaxQueued: c.MaxQueued,
+			Workers: c.workers(), MaxQueued: c.MaxQueued,
 		},
 		Metrics: met,
 	})

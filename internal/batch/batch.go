@@ -198,6 +198,15 @@ func (b *Batcher) work() {
 	}
 }
 
+// similar says whether sequences of lengths shortest and longest may share a batch: padding the
+// shorter to at most twice its length, or by at most a few tokens. A sequence that is not similar
+// to the batch (a short one next to a long anchor) waits for a batch of its own length instead,
+// which costs less than running its padding through the model.
+func similar(shortest, longest int) bool {
+	const factor, slack = 2, 16
+	return longest <= max(factor*shortest, shortest+slack)
+}
+
 // selectWindow bounds how many waiting sequences a worker considers for one batch, so that forming
 // a batch stays cheap however long the queue is.
 const selectWindow = 1024
@@ -229,17 +238,18 @@ func (b *Batcher) next() []*pending {
 	})
 
 	batch := []*pending{anchor}
-	longest := n
+	longest, shortest := n, n
 	taken := make([]bool, len(window))
 	for _, i := range order {
 		if len(batch) == b.cfg.MaxBatchSize {
 			break
 		}
-		l := max(longest, window[i].item.Len())
-		if l*(len(batch)+1) > b.cfg.MaxBatchTokens {
+		m := window[i].item.Len()
+		l, s := max(longest, m), min(shortest, m)
+		if l*(len(batch)+1) > b.cfg.MaxBatchTokens || !similar(s, l) {
 			continue
 		}
-		batch, longest, taken[i] = append(batch, window[i]), l, true
+		batch, longest, shortest, taken[i] = append(batch, window[i]), l, s, true
 	}
 
 	rest := b.queue[:0]

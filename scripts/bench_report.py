@@ -1,0 +1,110 @@
+#!/usr/bin/env python3
+"""Tables for docs/benchmarks.md from scripts/bench.sh's results: medians over rounds, then ratios.
+
+    .venv/bin/python scripts/bench_report.py .cache/bench/results.jsonl [sha256.txt]
+"""
+import collections
+import json
+import statistics
+import sys
+
+
+def main() -> None:
+    runs = collections.defaultdict(list)
+    for line in open(sys.argv[1], encoding="utf-8"):
+        line = line.strip()
+        if not line.startswith("{"):
+            continue
+        r = json.loads(line)
+        if r["mode"] == "peer":
+            key = (f"{r['variant']} {r['name']}", "single" if r["single"] else r["batch"])
+        elif r["mode"] == "bare":
+            key = (r["name"], r["batch"])
+        else:
+            key = (r["name"], None)
+        runs[key].append(r)
+
+    def med(key, f):
+        vals = [f(r) for r in runs.get(key, []) if f(r) is not None]
+        return statistics.median(vals) if vals else None
+
+    rate = lambda key: med(key, lambda r: r["seq_per_s"])
+    p = lambda key, q, field="latency_ms": med(key, lambda r: (r.get(field) or {}).get(q))
+    rounds = max((len(v) for v in runs.values()), default=0)
+    fmt = lambda x, d=1: "–" if x is None else f"{x:,.{d}f}"
+    ratio = lambda a, b: "–" if not a or not b else f"{a / b:.2f}"
+    peers = [("sentence-transformers", "sentence-transformers (PyTorch)"), ("onnxruntime-python", "onnxruntime Python loop"),
+             ("transformers.js", "transformers.js (onnxruntime-node)")]
+
+    print(f"Medians over {rounds} rounds; throughput in sentences/s, latency in ms.\n")
+    for variant in ("fp32", "int8"):
+        bare = {k: rate(k) for k in runs if k[0].startswith(f"{variant} bare") and "w1t1" not in k[0]}
+        if not bare:
+            continue
+        best_key = max(bare, key=lambda k: bare[k] or 0)
+        best = bare[best_key]
+        c16, c1 = rate((f"{variant} server c16", None)), (f"{variant} server c1", None)
+        print(f"### {variant}\n")
+        print(f"Bare ORT best: {fmt(best)} sentences/s ({best_key[0].split(' bare ')[1]}, batch {best_key[1]}). "
+              f"Every bare point (random draws unless sorted by length): " +
+              ", ".join(f"{k[0].split(' bare ')[1]} b{k[1]} {fmt(v, 0)}" for k, v in sorted(bare.items(), key=lambda kv: (kv[0][0], kv[0][1]))) + ".\n")
+        print("| measurement | sentences/s | server ÷ it |")
+        print("|---|---:|---:|")
+        print(f"| bertserve, HTTP, 16 clients, one sentence each | {fmt(c16)} | 1.00 |")
+        print(f"| bare ORT session.Run, best batch | {fmt(best)} | {ratio(c16, best)} |")
+        for pid, label in peers:
+            pk = [k for k in runs if k[0] == f"{variant} {pid}" and k[1] != "single"]
+            if not pk:
+                continue
+            bk = max(pk, key=lambda k: rate(k) or 0)
+            print(f"| {label}, best batch ({bk[1]}) | {fmt(rate(bk))} | {ratio(c16, rate(bk))} |")
+        print()
+        print("| one request at a time | p50 | p95 |")
+        print("|---|---:|---:|")
+        print(f"| bertserve, HTTP, 1 client | {fmt(p(c1, 'p50'), 2)} | {fmt(p(c1, 'p95'), 2)} |")
+        for cfg in ("w1t1", "w1t2"):
+            k = (f"{variant} bare {cfg}", 1)
+            if k in runs:
+                print(f"| bare ORT session.Run, batch 1, {cfg[-2:]} thread{'s' if cfg[-1] != '1' else ''} | {fmt(p(k, 'p50'), 2)} | {fmt(p(k, 'p95'), 2)} |")
+        for pid, label in peers:
+            k = (f"{variant} {pid}", "single")
+            if k in runs:
+                print(f"| {label}, one sentence | {fmt(p(k, 'p50'), 2)} | {fmt(p(k, 'p95'), 2)} |")
+        print()
+
+    print("### workers × threads (fp32, bertserve over HTTP)\n")
+    print("| configuration | 16 clients: sentences/s | 1 client: p50 ms |")
+    print("|---|---:|---:|")
+    for label, c16k, c1k in (("2 workers × 1 thread, idle threads sleep (default)", "fp32 server c16", "fp32 server c1"),
+                             ("1 worker × 2 threads, idle threads sleep", "fp32 server w1t2 c16", "fp32 server w1t2 c1"),
+                             ("2 workers × 1 thread, idle threads spin (--ort-spin)", "fp32 server spin c16", None)):
+        print(f"| {label} | {fmt(rate((c16k, None)))} | {fmt(p((c1k, None), 'p50'), 2) if c1k else '–'} |")
+    print()
+
+    short, mix = ("fp32 server c16", None), ("fp32 server c16 long10", None)
+    print("### 10 % long inputs (fp32, 16 clients)\n")
+    print("| requests | p50 ms | p95 ms | p99 ms |")
+    print("|---|---:|---:|---:|")
+    print(f"| short only: every request | {fmt(p(short, 'p50'), 1)} | {fmt(p(short, 'p95'), 1)} | {fmt(p(short, 'p99'), 1)} |")
+    print(f"| 10 % long: the short requests | {fmt(p(mix, 'p50', 'short_latency_ms'), 1)} | {fmt(p(mix, 'p95', 'short_latency_ms'), 1)} | {fmt(p(mix, 'p99', 'short_latency_ms'), 1)} |")
+    print(f"| 10 % long: the long requests | {fmt(p(mix, 'p50', 'long_latency_ms'), 1)} | {fmt(p(mix, 'p95', 'long_latency_ms'), 1)} | {fmt(p(mix, 'p99', 'long_latency_ms'), 1)} |")
+    b32 = ("fp32 server c4 batch32", None)
+    if b32 in runs:
+        print(f"\nClient batches of 32 sentences, 4 clients: {fmt(rate(b32))} sentences/s "
+              f"({ratio(rate(b32), rate(short))} × one sentence per request with 16 clients).")
+
+    soak = runs.get(("fp32 server soak", None))
+    if soak:
+        s = soak[-1]
+        print(f"\n### Soak\n\n{s['requests']:,} requests (16 clients, one sentence each) in {s['seconds']:.0f} s, "
+              f"{s['errors']} errors, {s['rejected']} refused: server RSS {s['rss_start_kb'] >> 10} MiB at the start, "
+              f"{s['rss_end_kb'] >> 10} MiB at the end, {s['rss_max_kb'] >> 10} MiB at most.")
+    versions = sorted({r.get("version") for v in runs.values() for r in v if r.get("version")})
+    if versions:
+        print("\nPeers: " + "; ".join(versions) + ".")
+    if len(sys.argv) > 2:
+        print("\nModels (sha256):\n\n```\n" + open(sys.argv[2]).read().strip() + "\n```")
+
+
+if __name__ == "__main__":
+    main()
