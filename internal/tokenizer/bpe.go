@@ -22,6 +22,7 @@ type bpe struct {
 	byteFallback bool
 	ignoreMerges bool
 	byteTokens   [256]int // id of "<0xXX>", -1 if absent
+	cache        *wordCache
 }
 
 type mergeRule struct{ rank, id int }
@@ -44,7 +45,7 @@ func parseBPE(raw json.RawMessage) (model, error) {
 	if c.Dropout != nil && *c.Dropout > 0 {
 		return nil, errors.New("BPE dropout is not supported: it makes encoding random")
 	}
-	b := &bpe{vocab: newVocab(c.Vocab), merges: map[[2]int]mergeRule{}, fuseUnk: c.FuseUnk,
+	b := &bpe{vocab: newVocab(c.Vocab), merges: map[[2]int]mergeRule{}, fuseUnk: c.FuseUnk, cache: &wordCache{},
 		byteFallback: c.ByteFallback, ignoreMerges: c.IgnoreMerges}
 	if c.UnkToken != nil {
 		b.unk, b.hasUnk = *c.UnkToken, true
@@ -148,11 +149,15 @@ func (b *bpe) tokenize(s string, dst []token) ([]token, error) {
 			return append(dst, token{id: id, value: s, start: 0, end: len(s)}), nil
 		}
 	}
+	if toks, ok := b.cache.get(s); ok {
+		return append(dst, toks...), nil
+	}
 	syms, err := b.initialSymbols(s)
 	if err != nil {
 		return dst, err
 	}
 	b.mergeAll(syms)
+	first := len(dst)
 	start := 0
 	for _, sym := range syms {
 		if sym.len == 0 {
@@ -161,6 +166,7 @@ func (b *bpe) tokenize(s string, dst []token) ([]token, error) {
 		dst = append(dst, token{id: sym.id, value: b.tokens[sym.id], start: start, end: start + sym.len})
 		start += sym.len
 	}
+	b.cache.put(s, dst[first:])
 	return dst, nil
 }
 

@@ -233,7 +233,12 @@ func (t *Tokenizer) encodeSequence(text string, typeID int) (*Encoding, error) {
 	if t.pre != nil {
 		t.pre.preTokenize(&p)
 	}
-	e := &Encoding{text: text}
+	n := len(text)/3 + 4
+	e := &Encoding{
+		text: text, IDs: make([]int, 0, n), TypeIDs: make([]int, 0, n), AttentionMask: make([]int, 0, n),
+		SpecialTokensMask: make([]int, 0, n), WordIDs: make([]int, 0, n), Tokens: make([]string, 0, n),
+		Offsets: make([]Offset, 0, n), source: make([]int, 0, n),
+	}
 	var buf []token
 	for w := range p.splits {
 		sp := &p.splits[w]

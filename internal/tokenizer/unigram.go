@@ -20,6 +20,7 @@ type unigram struct {
 	minScore     float64
 	byteFallback bool
 	byteTokens   [256]int
+	cache        *wordCache
 }
 
 // unkPenalty is how much worse than the worst piece an unknown character scores.
@@ -34,7 +35,7 @@ func parseUnigram(raw json.RawMessage) (model, error) {
 	if err := json.Unmarshal(raw, &c); err != nil {
 		return nil, err
 	}
-	u := &unigram{ids: map[string]int{}, unkID: -1, byteFallback: c.ByteFallback, minScore: math.Inf(1)}
+	u := &unigram{ids: map[string]int{}, unkID: -1, cache: &wordCache{}, byteFallback: c.ByteFallback, minScore: math.Inf(1)}
 	if c.UnkID != nil {
 		if len(c.Vocab) == 0 {
 			return nil, errors.New("Unigram: empty vocabulary")
@@ -98,6 +99,18 @@ func (u *unigram) tokenize(s string, dst []token) ([]token, error) {
 	if s == "" {
 		return dst, nil
 	}
+	if toks, ok := u.cache.get(s); ok {
+		return append(dst, toks...), nil
+	}
+	first := len(dst)
+	dst, err := u.viterbi(s, dst)
+	if err == nil {
+		u.cache.put(s, dst[first:])
+	}
+	return dst, err
+}
+
+func (u *unigram) viterbi(s string, dst []token) ([]token, error) {
 	unkScore := u.minScore - unkPenalty
 	best := make([]bestPath, len(s)+1)
 	for start := 0; start < len(s); {
