@@ -6,7 +6,7 @@ PYTHON    ?= python3
 VENV      := .venv
 COMPAT_VENV := .cache/compat-venv
 
-.PHONY: all setup build run test vet fmt-check test-go reference goldens bench clean help compat-venv generate
+.PHONY: all setup build run test vet fmt-check test-go reference goldens bench clean help compat-venv generate browser docker-check
 
 all: build
 
@@ -22,7 +22,7 @@ build: ## build the server into bin/
 run: setup build ## set up if needed, then serve the default model on $(ADDR)
 	BERTSERVE_ADDR=$(ADDR) $(BIN)
 
-test: setup vet fmt-check compat-venv test-go ## every check CI runs
+test: setup vet fmt-check compat-venv browser test-go docker-check ## every check CI runs
 
 vet:
 	$(GO) vet ./...
@@ -32,7 +32,7 @@ fmt-check:
 	if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
 
 test-go:
-	BERTSERVE_REQUIRE_SETUP=1 BERTSERVE_COMPAT_PYTHON=$(CURDIR)/$(COMPAT_VENV)/bin/python $(GO) test -race -count=1 -timeout 20m ./...
+	BERTSERVE_REQUIRE_SETUP=1 BERTSERVE_REQUIRE_BROWSER=1 BERTSERVE_COMPAT_PYTHON=$(CURDIR)/$(COMPAT_VENV)/bin/python $(GO) test -race -count=1 -timeout 20m ./...
 
 # The OpenAI and huggingface_hub clients that cmd/server's TestOfficialClients drives (no torch).
 $(COMPAT_VENV)/.installed: scripts/requirements-compat.txt
@@ -41,6 +41,12 @@ $(COMPAT_VENV)/.installed: scripts/requirements-compat.txt
 	touch $@
 
 compat-venv: $(COMPAT_VENV)/.installed ## Python venv with the client libraries the compatibility tests use
+
+browser: ## install Chromium for the /docs browser test when it is missing (Debian package, as root)
+	@scripts/install-chromium.sh
+
+docker-check: compat-venv ## lint the Dockerfiles and test the image's build steps without a Docker engine
+	@scripts/docker-check.sh
 
 generate: ## regenerate the Go client (internal/client) from openapi.yaml
 	$(GO) generate ./internal/client

@@ -50,6 +50,9 @@ func (m *Main) Run(ctx context.Context) error {
 			return err
 		}
 	}
+	if err := checkDevice(c.Device, lib); err != nil {
+		return err
+	}
 	if err := ort.Init(lib); err != nil {
 		return err
 	}
@@ -67,7 +70,7 @@ func (m *Main) Run(ctx context.Context) error {
 		Metrics: met,
 	})
 	if err != nil {
-		return err
+		return deviceError(c.Device, err)
 	}
 	defer reg.Close()
 	for _, mod := range reg.Models() {
