@@ -4,9 +4,11 @@ ADDR      ?= :8080
 BIN       := bin/bertserve
 PYTHON    ?= python3
 VENV      := .venv
+TEST_EXPORTS := .cache/test-exports
+GOLDEN_VENV  := .cache/venv-golden
 COMPAT_VENV := .cache/compat-venv
 
-.PHONY: all setup build run test vet fmt-check test-go reference goldens bench clean help compat-venv generate browser docker-check
+.PHONY: all setup build run test vet fmt-check test-go reference goldens bench clean help compat-venv generate test-exports pipeline-goldens browser docker-check
 
 all: build
 
@@ -22,7 +24,7 @@ build: ## build the server into bin/
 run: setup build ## set up if needed, then serve the default model on $(ADDR)
 	BERTSERVE_ADDR=$(ADDR) $(BIN)
 
-test: setup vet fmt-check compat-venv browser test-go docker-check ## every check CI runs
+test: setup vet fmt-check compat-venv test-exports browser test-go docker-check ## every check CI runs
 
 vet:
 	$(GO) vet ./...
@@ -32,7 +34,7 @@ fmt-check:
 	if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
 
 test-go:
-	BERTSERVE_REQUIRE_SETUP=1 BERTSERVE_REQUIRE_BROWSER=1 BERTSERVE_COMPAT_PYTHON=$(CURDIR)/$(COMPAT_VENV)/bin/python $(GO) test -race -count=1 -timeout 20m ./...
+	BERTSERVE_REQUIRE_SETUP=1 BERTSERVE_REQUIRE_BROWSER=1 BERTSERVE_TEST_EXPORTS=$(CURDIR)/$(TEST_EXPORTS) BERTSERVE_COMPAT_PYTHON=$(CURDIR)/$(COMPAT_VENV)/bin/python $(GO) test -race -count=1 -timeout 20m ./...
 
 # The OpenAI and huggingface_hub clients that cmd/server's TestOfficialClients drives (no torch).
 $(COMPAT_VENV)/.installed: scripts/requirements-compat.txt
@@ -58,6 +60,32 @@ $(VENV)/.reference: scripts/requirements-reference.txt
 
 reference: $(VENV)/.reference setup ## regenerate the sentence-transformers reference fixtures
 	$(VENV)/bin/python scripts/gen_reference.py
+
+# The exporter's venv (scripts/requirements.txt): export_onnx.py and the tiny test models.
+$(VENV)/.exporter: scripts/requirements.txt
+	$(PYTHON) -m venv $(VENV)
+	$(VENV)/bin/pip install -q -r scripts/requirements.txt
+	touch $@
+
+# Tiny seeded models of every architecture and task, exported as the server loads them, plus a
+# one-logit cross-encoder per architecture; cmd/server's parity test checks them against
+# testdata/pipelines. Rebuilt only when the scripts that make them change.
+$(TEST_EXPORTS)/.done: $(VENV)/.exporter scripts/export_onnx.py scripts/tests/exports.py scripts/tests/tiny_models.py scripts/gen_pipeline_goldens.py | setup
+	rm -rf $(TEST_EXPORTS)
+	$(VENV)/bin/python scripts/tests/exports.py $(TEST_EXPORTS)
+	$(VENV)/bin/python scripts/gen_pipeline_goldens.py export --extras-only $(TEST_EXPORTS)
+	touch $@
+
+test-exports: $(TEST_EXPORTS)/.done ## tiny exported models of every task, for the parity tests
+
+$(GOLDEN_VENV)/.installed: scripts/requirements-golden.txt
+	$(PYTHON) -m venv $(GOLDEN_VENV)
+	$(GOLDEN_VENV)/bin/pip install -q -r scripts/requirements-golden.txt
+	touch $@
+
+pipeline-goldens: $(VENV)/.exporter $(GOLDEN_VENV)/.installed ## regenerate testdata/pipelines with Hugging Face's pipelines
+	$(VENV)/bin/python scripts/gen_pipeline_goldens.py export --work .cache/parity
+	$(GOLDEN_VENV)/bin/python scripts/gen_pipeline_goldens.py generate --work .cache/parity
 
 bench: setup ## throughput against bare ONNX Runtime and peers, for docs/benchmarks.md (takes about half an hour; not part of test)
 	scripts/bench.sh

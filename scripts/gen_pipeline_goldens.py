@@ -667,7 +667,7 @@ def main(argv=None) -> int:
     e.add_argument("--checkpoints", default="", help="with --extras-only: keep the checkpoints here")
     g = sub.add_parser("generate", help="reference answers (run with scripts/requirements-golden.txt)")
     g.add_argument("--work", default=str(ROOT / ".cache" / "parity"))
-    g.add_argument("--archs", default="bert,distilbert")
+    g.add_argument("--archs", default="bert,distilbert,roberta,xlm-roberta")
     g.add_argument("--tasks", default="")
     g.add_argument("--out", default=str(OUT))
     args = p.parse_args(argv)
