@@ -655,6 +655,129 @@ def cmd_generate(args) -> int:
     return 0
 
 
+# --------------------------------------------------------------------------------------------
+# Whole-dataset figures: the same metric computed from the reference pipeline here and from the
+# server's HTTP answers in cmd/server/figures_test.go. Both sides must read the data alike.
+
+
+def normalize_answer(s: str) -> str:
+    """SQuAD v1.1's evaluation normalisation: lower case, no punctuation, articles or extra spaces."""
+    import string
+
+    s = s.lower()
+    s = "".join(ch for ch in s if ch not in set(string.punctuation))
+    s = re.sub(r"\b(a|an|the)\b", " ", s)
+    return " ".join(s.split())
+
+
+def squad_scores(prediction: str, answers: list[str]) -> tuple[float, float]:
+    """Exact match and token F1 against the best of the gold answers."""
+    from collections import Counter
+
+    em = f1 = 0.0
+    p = normalize_answer(prediction).split()
+    for a in answers:
+        g = normalize_answer(a).split()
+        em = max(em, float(p == g))
+        common = sum((Counter(p) & Counter(g)).values())
+        if common:
+            prec, rec = common / len(p), common / len(g)
+            f1 = max(f1, 2 * prec * rec / (prec + rec))
+    return em, f1
+
+
+def spans_from_tags(tags: list[str]) -> set[tuple[str, int, int]]:
+    """IOB2 chunks as (type, first word, last word)."""
+    spans, start, kind = set(), None, None
+    for i, t in enumerate(tags + ["O"]):
+        if start is not None and (t == "O" or t.startswith("B-") or t[2:] != kind):
+            spans.add((kind, start, i - 1))
+            start = None
+        if t != "O" and start is None:
+            start, kind = i, t[2:]
+    return spans
+
+
+def spans_from_entities(words: list[str], entities: list[dict]) -> set[tuple[str, int, int]]:
+    """Entity groups (character spans of " ".join(words)) as (type, first word, last word): the
+    words that start inside the group."""
+    starts, pos = [], 0
+    for w in words:
+        starts.append(pos)
+        pos += len(w) + 1
+    spans = set()
+    for e in entities:
+        inside = [k for k, s in enumerate(starts) if e["start"] <= s < e["end"]]
+        if inside:
+            spans.add((e["entity_group"], inside[0], inside[-1]))
+    return spans
+
+
+def f1_of(pred: list[set], gold: list[set]) -> tuple[float, float, float]:
+    tp = sum(len(p & g) for p, g in zip(pred, gold))
+    np_, ng = sum(map(len, pred)), sum(map(len, gold))
+    prec = tp / np_ if np_ else 0.0
+    rec = tp / ng if ng else 0.0
+    return prec, rec, (2 * prec * rec / (prec + rec) if prec + rec else 0.0)
+
+
+# The request parameters both sides use, so the figures are of the same thing.
+NER_FIGURE_PARAMS = {"aggregation_strategy": "first", "stride": 16}
+
+
+def figure(m: Model, task: str) -> dict:
+    if task == "text-classification":
+        pipe = m.pipeline(task)
+        rows = sst2()
+        id2label = m.config["id2label"]
+        right = sum(pipe(t, top_k=1, truncation=True)[0]["label"] == id2label[str(y)] for t, y in rows)
+        return {"data": "sst2/dev.tsv", "n": len(rows), "accuracy": 100 * right / len(rows)}
+    if task == "token-classification":
+        pipe = m.pipeline(task)
+        sents = conll(DATA / "conll2003" / "eng.testa")
+        pred = [spans_from_entities(w, pipe(" ".join(w), **NER_FIGURE_PARAMS)) for w, _ in sents]
+        gold = [spans_from_tags(t) for _, t in sents]
+        p, r, f = f1_of(pred, gold)
+        return {"data": "conll2003/eng.testa", "n": len(sents), "params": NER_FIGURE_PARAMS,
+                "precision": 100 * p, "recall": 100 * r, "f1": 100 * f}
+    if task == "question-answering":
+        pipe = m.pipeline(task)
+        qs = squad()
+        em = f1 = 0.0
+        for q in qs:
+            a = pipe(question=q["question"], context=q["context"])["answer"]
+            e, f = squad_scores(a, q["answers"])
+            em, f1 = em + e, f1 + f
+        return {"data": "squad/dev-v1.1.shared.json", "n": len(qs), "exact_match": 100 * em / len(qs),
+                "f1": 100 * f1 / len(qs)}
+    raise ValueError(task)
+
+
+def cmd_figures(args) -> int:
+    import torch
+
+    torch.set_num_threads(args.threads)
+    work = Path(args.work)
+    ver = versions()
+    jobs = []  # (name, where the server finds it, export folder, checkpoint, task)
+    for name in args.tiny.split(","):
+        if name:
+            jobs.append((name, "test-exports", work / "exports" / name, work / "checkpoints" / name))
+    for spec in args.real:
+        name, ckpt = spec.split("=", 1)
+        jobs.append((name, "models", ROOT / "models" / name, Path(ckpt)))
+    for name, where, export, ckpt in jobs:
+        m = Model(name, export, ckpt, work / "merged")
+        task = m.config["task"]
+        doc = {"model": name, "folder": where, "task": task, "versions": ver, "export": m.fingerprint(),
+               **figure(m, task)}
+        path = Path(args.out) / f"{name}.json"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps(doc, indent=2, ensure_ascii=False) + "\n")
+        print(json.dumps(doc), flush=True)
+    return 0
+
+
 def main(argv=None) -> int:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = p.add_subparsers(dest="cmd", required=True)
@@ -670,7 +793,17 @@ def main(argv=None) -> int:
     g.add_argument("--archs", default="bert,distilbert,roberta,xlm-roberta")
     g.add_argument("--tasks", default="")
     g.add_argument("--out", default=str(OUT))
+    f = sub.add_parser("figures", help="whole-dataset figures of the reference pipeline (scripts/requirements-golden.txt)")
+    f.add_argument("--work", default=str(ROOT / ".cache" / "parity"))
+    f.add_argument("--tiny", default="bert-text-classification,bert-token-classification,bert-question-answering",
+                   help="tiny models (from --work) to score")
+    f.add_argument("--real", action="append", default=[], metavar="NAME=CHECKPOINT",
+                   help="a model folder models/NAME and the PyTorch checkpoint it was exported from")
+    f.add_argument("--threads", type=int, default=1)
+    f.add_argument("--out", default=str(OUT / "figures"))
     args = p.parse_args(argv)
+    if args.cmd == "figures":
+        return cmd_figures(args)
     if args.cmd == "export":
         if args.extras_only and not args.dir:
             p.error("export --extras-only needs DIR")
