@@ -190,11 +190,12 @@ func TestEncodingsMatchReferenceLibrary(t *testing.T) {
 	}
 	for name, cases := range g.Tokenizers {
 		t.Run(name, func(t *testing.T) {
+			t.Parallel()
 			tk := loadTestTokenizer(t, name)
 			ran, failed := 0, 0
 			for i := range cases {
 				c := &cases[i]
-				if !g.available(c) {
+				if !g.available(c) || (raceEnabled && i%10 != 0) {
 					continue
 				}
 				ran++

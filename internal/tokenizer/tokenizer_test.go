@@ -1,6 +1,7 @@
 package tokenizer
 
 import (
+	"fmt"
 	"reflect"
 	"strings"
 	"sync"
@@ -204,4 +205,27 @@ func TestConcurrentEncodesDoNotInterfere(t *testing.T) {
 		}(g)
 	}
 	wg.Wait()
+}
+
+func TestBPEAcceptsBothMergeForms(t *testing.T) {
+	const model = `{"type":"BPE","vocab":{"l":0,"o":1,"w":2,"lo":3,"low":4,"[UNK]":5},"unk_token":"[UNK]","merges":%s}`
+	tests := []struct{ name, merges string }{
+		{"strings", `["l o","lo w"]`},
+		{"pairs", `[["l","o"],["lo","w"]]`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			tk, err := FromBytes([]byte(`{"pre_tokenizer":{"type":"WhitespaceSplit"},"model":` + fmt.Sprintf(model, tt.merges) + `}`))
+			if err != nil {
+				t.Fatal(err)
+			}
+			e, err := tk.Encode("low lowx", Options{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if want := []string{"low", "low", "[UNK]"}; !reflect.DeepEqual(e.Tokens, want) {
+				t.Fatalf("tokens = %q, want %q", e.Tokens, want)
+			}
+		})
+	}
 }
