@@ -8,7 +8,7 @@ TEST_EXPORTS := .cache/test-exports
 GOLDEN_VENV  := .cache/venv-golden
 COMPAT_VENV := .cache/compat-venv
 
-.PHONY: all setup build run test vet fmt-check test-go reference goldens bench clean help compat-venv generate test-exports pipeline-goldens browser docker-check
+.PHONY: all setup build run test vet fmt-check test-go reference goldens bench clean help compat-venv generate test-exports test-parity pipeline-goldens browser docker-check
 
 all: build
 
@@ -24,7 +24,7 @@ build: ## build the server into bin/
 run: setup build ## set up if needed, then serve the default model on $(ADDR)
 	BERTSERVE_ADDR=$(ADDR) $(BIN)
 
-test: setup vet fmt-check compat-venv test-exports browser test-go docker-check ## every check CI runs
+test: setup vet fmt-check compat-venv test-exports browser test-go test-parity docker-check ## every check CI runs
 
 vet:
 	$(GO) vet ./...
@@ -77,6 +77,11 @@ $(TEST_EXPORTS)/.done: $(VENV)/.exporter scripts/export_onnx.py scripts/tests/ex
 	touch $@
 
 test-exports: $(TEST_EXPORTS)/.done ## tiny exported models of every task, for the parity tests
+
+# Every parity case and whole-dataset figure, without the race detector (test-go samples them).
+test-parity: test-exports
+	BERTSERVE_REQUIRE_SETUP=1 BERTSERVE_TEST_EXPORTS=$(CURDIR)/$(TEST_EXPORTS) $(GO) test -count=1 -timeout 20m \
+		-run 'TestTaskEndpointsMatchHuggingFacePipelines|TestTaskFiguresMatchHuggingFacePipelines' ./cmd/server
 
 $(GOLDEN_VENV)/.installed: scripts/requirements-golden.txt
 	$(PYTHON) -m venv $(GOLDEN_VENV)

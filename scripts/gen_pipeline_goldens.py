@@ -16,12 +16,14 @@ so the reference is transformers 4.57 while the exporter runs on 5.x):
     # 2. the reference answers, with scripts/requirements-golden.txt
     .cache/venv-golden/bin/python scripts/gen_pipeline_goldens.py generate --work .cache/parity
 
-`make pipeline-goldens` does both. `export DIR --extras-only` adds only the models that
-scripts/tests/exports.py does not make (a one-logit cross-encoder per architecture) to DIR.
+`make pipeline-goldens` does both. `export DIR --extras-only` adds to DIR only the models that
+scripts/tests/exports.py does not make (a one-logit cross-encoder per architecture); `make
+test-exports` uses it.
 
-Real task models (models/<name>/ with a `checkpoint` folder recorded in models.lock, see
---real) also get an accuracy, entity F1 or EM/F1 figure computed by the reference pipeline, which
-the Go test compares with the server's (testdata/pipelines/real/<name>.json).
+`figures` scores the reference pipeline on whole data sets (SST-2 dev accuracy, CoNLL-2003 testa
+entity F1, SQuAD EM/F1) into testdata/pipelines/figures/<model>.json, for the tiny models and for
+real ones (`--real NAME=CHECKPOINT`: models/NAME and the PyTorch checkpoint it was exported from);
+cmd/server/figures_test.go computes the same figures through the HTTP API. See docs/parity.md.
 """
 
 from __future__ import annotations
@@ -34,6 +36,7 @@ import random
 import re
 import shutil
 import sys
+import tempfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -72,8 +75,6 @@ def cmd_export(args) -> int:
         work = Path(args.work)
         root, ckpts = work / "exports", work / "checkpoints"
     root.mkdir(parents=True, exist_ok=True)
-    import tempfile
-
     with tempfile.TemporaryDirectory(prefix="bertserve-ckpt-") as tmp:
         ck = ckpts or Path(tmp)
         for arch in archs:
@@ -233,9 +234,9 @@ class Model:
         model.eval()
         return transformers.pipeline(task, model=model, tokenizer=self.tokenizer(), device=-1)
 
-    def fingerprint(self) -> dict:
-        return {f: hashlib.sha256((self.export / f).read_bytes()).hexdigest()
-                for f in ("tokenizer.json",)}
+    def fingerprint(self, files=("tokenizer.json",)) -> dict:
+        """sha256 of the exported files the answers were computed with."""
+        return {f: hashlib.sha256((self.export / f).read_bytes()).hexdigest() for f in files}
 
 
 def refuse_errors(name: str, run):
@@ -765,11 +766,12 @@ def cmd_figures(args) -> int:
             jobs.append((name, "test-exports", work / "exports" / name, work / "checkpoints" / name))
     for spec in args.real:
         name, ckpt = spec.split("=", 1)
-        jobs.append((name, "models", ROOT / "models" / name, Path(ckpt)))
+        jobs.append((name, "models", Path(args.models) / name, Path(ckpt)))
     for name, where, export, ckpt in jobs:
         m = Model(name, export, ckpt, work / "merged")
         task = m.config["task"]
-        doc = {"model": name, "folder": where, "task": task, "versions": ver, "export": m.fingerprint(),
+        doc = {"model": name, "folder": where, "task": task, "versions": ver,
+               "export": m.fingerprint(("tokenizer.json", "model.onnx")),
                **figure(m, task)}
         path = Path(args.out) / f"{name}.json"
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -799,6 +801,7 @@ def main(argv=None) -> int:
                    help="tiny models (from --work) to score")
     f.add_argument("--real", action="append", default=[], metavar="NAME=CHECKPOINT",
                    help="a model folder models/NAME and the PyTorch checkpoint it was exported from")
+    f.add_argument("--models", default=str(ROOT / "models"), help="where --real finds its model folders")
     f.add_argument("--threads", type=int, default=1)
     f.add_argument("--out", default=str(OUT / "figures"))
     args = p.parse_args(argv)

@@ -22,12 +22,13 @@ const figureTolerance = 0.2
 // figure is one testdata/pipelines/figures/<model>.json, written by
 // `scripts/gen_pipeline_goldens.py figures`: a metric of the reference pipeline on a whole data set.
 type figure struct {
-	Model  string         `json:"model"`
-	Folder string         `json:"folder"` // test-exports (tiny models) or models (real ones)
-	Task   string         `json:"task"`
-	Data   string         `json:"data"`
-	N      int            `json:"n"`
-	Params map[string]any `json:"params"`
+	Model  string            `json:"model"`
+	Folder string            `json:"folder"` // test-exports (tiny models) or models (real ones)
+	Task   string            `json:"task"`
+	Data   string            `json:"data"`
+	N      int               `json:"n"`
+	Params map[string]any    `json:"params"`
+	Export map[string]string `json:"export"` // sha256 of the exported files the figure came from
 	// One of these, by task.
 	Accuracy   *float64 `json:"accuracy"`
 	F1         *float64 `json:"f1"`
@@ -39,6 +40,9 @@ type figure struct {
 // pipeline's figure on the same weights within figureTolerance points. Figures of real models
 // (models/<name>) are checked when the model folder is there.
 func TestTaskFiguresMatchHuggingFacePipelines(t *testing.T) {
+	if raceEnabled {
+		t.Skip("whole data sets are too slow under the race detector; make test-parity runs this test")
+	}
 	paths, _ := filepath.Glob(filepath.Join(testenv.Root(), "testdata", "pipelines", "figures", "*.json"))
 	if len(paths) == 0 {
 		t.Fatal("no figures in testdata/pipelines/figures")
@@ -58,12 +62,28 @@ func TestTaskFiguresMatchHuggingFacePipelines(t *testing.T) {
 			case "test-exports":
 				dir = testExports(t)
 			case "models":
-				dir = filepath.Join(testenv.Root(), "models")
+				dir = os.Getenv("BERTSERVE_REAL_MODELS") // another folder than models/, to check a figure before installing the model
+				if dir == "" {
+					dir = filepath.Join(testenv.Root(), "models")
+				}
 				if _, err := os.Stat(filepath.Join(dir, f.Model, "bertserve.json")); err != nil {
-					t.Skipf("models/%s is not installed", f.Model)
+					t.Skipf("%s is not installed in %s", f.Model, dir)
 				}
 			default:
 				t.Fatalf("unknown folder %q", f.Folder)
+			}
+			for file, want := range f.Export {
+				data, err := os.ReadFile(filepath.Join(dir, f.Model, file))
+				if err != nil {
+					t.Fatal(err)
+				}
+				if got := sha256Hex(data); got != want {
+					if f.Folder == "models" {
+						t.Fatalf("%s/%s is not the file the reference figure was computed with (sha256 %s, want %s): "+
+							"regenerate it with scripts/gen_pipeline_goldens.py figures --real", f.Model, file, got, want)
+					}
+					t.Logf("%s/%s differs from the file the figure was computed with (sha256 %s, want %s)", f.Model, file, got, want)
+				}
 			}
 			url := startModels(t, dir, []string{f.Model})
 			switch f.Task {
