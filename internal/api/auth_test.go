@@ -105,3 +105,15 @@ func TestBadKeysAndOriginsAreRefusedAtConstruction(t *testing.T) {
 		}
 	}
 }
+
+// TestMiddlewareErrorsOnTEIRoutesAreTEIShaped: a panic on a TEI route is answered as TEI answers
+// errors, not with bertserve's error body.
+func TestMiddlewareErrorsOnTEIRoutesAreTEIShaped(t *testing.T) {
+	s := newServerWith(t, api.Config{}) // nil models: the handler panics, the recoverer answers
+	rec := httptest.NewRecorder()
+	s.ServeHTTP(rec, httptest.NewRequest(http.MethodPost, "/embed", strings.NewReader(`{"inputs": "x"}`)))
+	var body api.TEIError
+	if err := json.Unmarshal(rec.Body.Bytes(), &body); err != nil || rec.Code != http.StatusFailedDependency || body.ErrorType != "backend" {
+		t.Errorf("status %d body %s", rec.Code, rec.Body)
+	}
+}

@@ -40,6 +40,10 @@ type ErrorDetail struct {
 
 func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 	code := errs.CodeOf(err)
+	if teiPaths[r.URL.Path] && code != errs.Unauthorized {
+		s.writeTEIError(w, r, err) // errors from middleware (admission, panics) on TEI's routes
+		return
+	}
 	status := statusOf[code]
 	if code == errs.Internal {
 		s.cfg.Logger.Error("request failed", "request_id", requestID(r.Context()), "path", r.URL.Path, "err", err)

@@ -16,6 +16,12 @@ import (
 // unchanged: the same request fields (unknown fields are ignored, as TEI's serde does), bare JSON
 // arrays as answers, and errors as {"error", "error_type"} with TEI's statuses.
 
+// teiPaths are the routes that answer errors as TEI does, whichever part of the server fails.
+var teiPaths = map[string]bool{
+	"/": true, "/embed": true, "/embed_all": true, "/predict": true, "/rerank": true,
+	"/tokenize": true, "/decode": true, "/info": true, "/health": true,
+}
+
 // TEIError is the body of a TEI route's error response.
 type TEIError struct {
 	Error     string `json:"error"`

@@ -1065,6 +1065,9 @@ type TEIUnhealthy = TEIError
 // TEIValidation defines model for TEIValidation.
 type TEIValidation = TEIError
 
+// Timeout defines model for Timeout.
+type Timeout = Error
+
 // TooLong defines model for TooLong.
 type TooLong = Error
 
@@ -4938,6 +4941,11 @@ type TeiDecodeHTTPResponse401Headers struct {
 	WWWAuthenticate *string
 }
 
+// TeiDecodeHTTPResponse429Headers the declared response headers of an HTTP 429 response for TeiDecode
+type TeiDecodeHTTPResponse429Headers struct {
+	RetryAfter *int
+}
+
 type TeiDecodeHTTPResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -4951,8 +4959,12 @@ type TeiDecodeHTTPResponse struct {
 	JSON413 *TEIBodyTooLarge
 	// JSON422 the response for an HTTP 422 `application/json` response
 	JSON422 *TEIValidation
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *TEIOverloaded
 	// Headers401 the parsed response headers for an HTTP 401 response
 	Headers401 *TeiDecodeHTTPResponse401Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *TeiDecodeHTTPResponse429Headers
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -4978,6 +4990,11 @@ func (r TeiDecodeHTTPResponse) GetJSON413() *TEIBodyTooLarge {
 // GetJSON422 returns the response for an HTTP 422 `application/json` response
 func (r TeiDecodeHTTPResponse) GetJSON422() *TEIValidation {
 	return r.JSON422
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r TeiDecodeHTTPResponse) GetJSON429() *TEIOverloaded {
+	return r.JSON429
 }
 
 // GetBody returns the raw response body bytes
@@ -5821,6 +5838,11 @@ type TeiTokenizeHTTPResponse401Headers struct {
 	WWWAuthenticate *string
 }
 
+// TeiTokenizeHTTPResponse429Headers the declared response headers of an HTTP 429 response for TeiTokenize
+type TeiTokenizeHTTPResponse429Headers struct {
+	RetryAfter *int
+}
+
 type TeiTokenizeHTTPResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -5834,8 +5856,12 @@ type TeiTokenizeHTTPResponse struct {
 	JSON413 *TEIBodyTooLarge
 	// JSON422 the response for an HTTP 422 `application/json` response
 	JSON422 *TEIValidation
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *TEIOverloaded
 	// Headers401 the parsed response headers for an HTTP 401 response
 	Headers401 *TeiTokenizeHTTPResponse401Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *TeiTokenizeHTTPResponse429Headers
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -5861,6 +5887,11 @@ func (r TeiTokenizeHTTPResponse) GetJSON413() *TEIBodyTooLarge {
 // GetJSON422 returns the response for an HTTP 422 `application/json` response
 func (r TeiTokenizeHTTPResponse) GetJSON422() *TEIValidation {
 	return r.JSON422
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r TeiTokenizeHTTPResponse) GetJSON429() *TEIOverloaded {
+	return r.JSON429
 }
 
 // GetBody returns the raw response body bytes
@@ -5892,6 +5923,11 @@ func (r TeiTokenizeHTTPResponse) ContentType() string {
 	return ""
 }
 
+// ClassifyHTTPResponse401Headers the declared response headers of an HTTP 401 response for Classify
+type ClassifyHTTPResponse401Headers struct {
+	WWWAuthenticate *string
+}
+
 // ClassifyHTTPResponse429Headers the declared response headers of an HTTP 429 response for Classify
 type ClassifyHTTPResponse429Headers struct {
 	RetryAfter *int
@@ -5904,6 +5940,8 @@ type ClassifyHTTPResponse struct {
 	JSON200 *ClassifyResponse
 	// JSON400 the response for an HTTP 400 `application/json` response
 	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
 	// JSON404 the response for an HTTP 404 `application/json` response
 	JSON404 *NotFound
 	// JSON413 the response for an HTTP 413 `application/json` response
@@ -5916,6 +5954,10 @@ type ClassifyHTTPResponse struct {
 	JSON500 *Internal
 	// JSON503 the response for an HTTP 503 `application/json` response
 	JSON503 *Unavailable
+	// JSON504 the response for an HTTP 504 `application/json` response
+	JSON504 *Timeout
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *ClassifyHTTPResponse401Headers
 	// Headers429 the parsed response headers for an HTTP 429 response
 	Headers429 *ClassifyHTTPResponse429Headers
 }
@@ -5928,6 +5970,11 @@ func (r ClassifyHTTPResponse) GetJSON200() *ClassifyResponse {
 // GetJSON400 returns the response for an HTTP 400 `application/json` response
 func (r ClassifyHTTPResponse) GetJSON400() *BadRequest {
 	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r ClassifyHTTPResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
 }
 
 // GetJSON404 returns the response for an HTTP 404 `application/json` response
@@ -5958,6 +6005,11 @@ func (r ClassifyHTTPResponse) GetJSON500() *Internal {
 // GetJSON503 returns the response for an HTTP 503 `application/json` response
 func (r ClassifyHTTPResponse) GetJSON503() *Unavailable {
 	return r.JSON503
+}
+
+// GetJSON504 returns the response for an HTTP 504 `application/json` response
+func (r ClassifyHTTPResponse) GetJSON504() *Timeout {
+	return r.JSON504
 }
 
 // GetBody returns the raw response body bytes
@@ -5994,6 +6046,11 @@ type DetokenizeHTTPResponse401Headers struct {
 	WWWAuthenticate *string
 }
 
+// DetokenizeHTTPResponse429Headers the declared response headers of an HTTP 429 response for Detokenize
+type DetokenizeHTTPResponse429Headers struct {
+	RetryAfter *int
+}
+
 type DetokenizeHTTPResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -6009,10 +6066,14 @@ type DetokenizeHTTPResponse struct {
 	JSON413 *TooLong
 	// JSON422 the response for an HTTP 422 `application/json` response
 	JSON422 *Invalid
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *Overloaded
 	// JSON500 the response for an HTTP 500 `application/json` response
 	JSON500 *Internal
 	// Headers401 the parsed response headers for an HTTP 401 response
 	Headers401 *DetokenizeHTTPResponse401Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *DetokenizeHTTPResponse429Headers
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -6043,6 +6104,11 @@ func (r DetokenizeHTTPResponse) GetJSON413() *TooLong {
 // GetJSON422 returns the response for an HTTP 422 `application/json` response
 func (r DetokenizeHTTPResponse) GetJSON422() *Invalid {
 	return r.JSON422
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r DetokenizeHTTPResponse) GetJSON429() *Overloaded {
+	return r.JSON429
 }
 
 // GetJSON500 returns the response for an HTTP 500 `application/json` response
@@ -6110,6 +6176,8 @@ type EmbedHTTPResponse struct {
 	JSON500 *Internal
 	// JSON503 the response for an HTTP 503 `application/json` response
 	JSON503 *Unavailable
+	// JSON504 the response for an HTTP 504 `application/json` response
+	JSON504 *Timeout
 	// Headers401 the parsed response headers for an HTTP 401 response
 	Headers401 *EmbedHTTPResponse401Headers
 	// Headers429 the parsed response headers for an HTTP 429 response
@@ -6159,6 +6227,11 @@ func (r EmbedHTTPResponse) GetJSON500() *Internal {
 // GetJSON503 returns the response for an HTTP 503 `application/json` response
 func (r EmbedHTTPResponse) GetJSON503() *Unavailable {
 	return r.JSON503
+}
+
+// GetJSON504 returns the response for an HTTP 504 `application/json` response
+func (r EmbedHTTPResponse) GetJSON504() *Timeout {
+	return r.JSON504
 }
 
 // GetBody returns the raw response body bytes
@@ -6221,6 +6294,8 @@ type CreateEmbeddingsHTTPResponse struct {
 	JSON500 *Internal
 	// JSON503 the response for an HTTP 503 `application/json` response
 	JSON503 *Unavailable
+	// JSON504 the response for an HTTP 504 `application/json` response
+	JSON504 *Timeout
 	// Headers401 the parsed response headers for an HTTP 401 response
 	Headers401 *CreateEmbeddingsHTTPResponse401Headers
 	// Headers429 the parsed response headers for an HTTP 429 response
@@ -6272,6 +6347,11 @@ func (r CreateEmbeddingsHTTPResponse) GetJSON503() *Unavailable {
 	return r.JSON503
 }
 
+// GetJSON504 returns the response for an HTTP 504 `application/json` response
+func (r CreateEmbeddingsHTTPResponse) GetJSON504() *Timeout {
+	return r.JSON504
+}
+
 // GetBody returns the raw response body bytes
 func (r CreateEmbeddingsHTTPResponse) GetBody() []byte {
 	return r.Body
@@ -6301,6 +6381,11 @@ func (r CreateEmbeddingsHTTPResponse) ContentType() string {
 	return ""
 }
 
+// FillMaskHTTPResponse401Headers the declared response headers of an HTTP 401 response for FillMask
+type FillMaskHTTPResponse401Headers struct {
+	WWWAuthenticate *string
+}
+
 // FillMaskHTTPResponse429Headers the declared response headers of an HTTP 429 response for FillMask
 type FillMaskHTTPResponse429Headers struct {
 	RetryAfter *int
@@ -6313,6 +6398,8 @@ type FillMaskHTTPResponse struct {
 	JSON200 *FillMaskResponse
 	// JSON400 the response for an HTTP 400 `application/json` response
 	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
 	// JSON404 the response for an HTTP 404 `application/json` response
 	JSON404 *NotFound
 	// JSON413 the response for an HTTP 413 `application/json` response
@@ -6325,6 +6412,10 @@ type FillMaskHTTPResponse struct {
 	JSON500 *Internal
 	// JSON503 the response for an HTTP 503 `application/json` response
 	JSON503 *Unavailable
+	// JSON504 the response for an HTTP 504 `application/json` response
+	JSON504 *Timeout
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *FillMaskHTTPResponse401Headers
 	// Headers429 the parsed response headers for an HTTP 429 response
 	Headers429 *FillMaskHTTPResponse429Headers
 }
@@ -6337,6 +6428,11 @@ func (r FillMaskHTTPResponse) GetJSON200() *FillMaskResponse {
 // GetJSON400 returns the response for an HTTP 400 `application/json` response
 func (r FillMaskHTTPResponse) GetJSON400() *BadRequest {
 	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r FillMaskHTTPResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
 }
 
 // GetJSON404 returns the response for an HTTP 404 `application/json` response
@@ -6367,6 +6463,11 @@ func (r FillMaskHTTPResponse) GetJSON500() *Internal {
 // GetJSON503 returns the response for an HTTP 503 `application/json` response
 func (r FillMaskHTTPResponse) GetJSON503() *Unavailable {
 	return r.JSON503
+}
+
+// GetJSON504 returns the response for an HTTP 504 `application/json` response
+func (r FillMaskHTTPResponse) GetJSON504() *Timeout {
+	return r.JSON504
 }
 
 // GetBody returns the raw response body bytes
@@ -6453,6 +6554,11 @@ func (r ListModelsHTTPResponse) ContentType() string {
 	return ""
 }
 
+// NerHTTPResponse401Headers the declared response headers of an HTTP 401 response for Ner
+type NerHTTPResponse401Headers struct {
+	WWWAuthenticate *string
+}
+
 // NerHTTPResponse429Headers the declared response headers of an HTTP 429 response for Ner
 type NerHTTPResponse429Headers struct {
 	RetryAfter *int
@@ -6465,8 +6571,12 @@ type NerHTTPResponse struct {
 	JSON200 *NERResponse
 	// JSON400 the response for an HTTP 400 `application/json` response
 	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
 	// JSON404 the response for an HTTP 404 `application/json` response
 	JSON404 *NotFound
+	// JSON413 the response for an HTTP 413 `application/json` response
+	JSON413 *TooLong
 	// JSON422 the response for an HTTP 422 `application/json` response
 	JSON422 *Invalid
 	// JSON429 the response for an HTTP 429 `application/json` response
@@ -6475,6 +6585,10 @@ type NerHTTPResponse struct {
 	JSON500 *Internal
 	// JSON503 the response for an HTTP 503 `application/json` response
 	JSON503 *Unavailable
+	// JSON504 the response for an HTTP 504 `application/json` response
+	JSON504 *Timeout
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *NerHTTPResponse401Headers
 	// Headers429 the parsed response headers for an HTTP 429 response
 	Headers429 *NerHTTPResponse429Headers
 }
@@ -6489,9 +6603,19 @@ func (r NerHTTPResponse) GetJSON400() *BadRequest {
 	return r.JSON400
 }
 
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r NerHTTPResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
 // GetJSON404 returns the response for an HTTP 404 `application/json` response
 func (r NerHTTPResponse) GetJSON404() *NotFound {
 	return r.JSON404
+}
+
+// GetJSON413 returns the response for an HTTP 413 `application/json` response
+func (r NerHTTPResponse) GetJSON413() *TooLong {
+	return r.JSON413
 }
 
 // GetJSON422 returns the response for an HTTP 422 `application/json` response
@@ -6512,6 +6636,11 @@ func (r NerHTTPResponse) GetJSON500() *Internal {
 // GetJSON503 returns the response for an HTTP 503 `application/json` response
 func (r NerHTTPResponse) GetJSON503() *Unavailable {
 	return r.JSON503
+}
+
+// GetJSON504 returns the response for an HTTP 504 `application/json` response
+func (r NerHTTPResponse) GetJSON504() *Timeout {
+	return r.JSON504
 }
 
 // GetBody returns the raw response body bytes
@@ -6543,6 +6672,11 @@ func (r NerHTTPResponse) ContentType() string {
 	return ""
 }
 
+// QaHTTPResponse401Headers the declared response headers of an HTTP 401 response for Qa
+type QaHTTPResponse401Headers struct {
+	WWWAuthenticate *string
+}
+
 // QaHTTPResponse429Headers the declared response headers of an HTTP 429 response for Qa
 type QaHTTPResponse429Headers struct {
 	RetryAfter *int
@@ -6555,8 +6689,12 @@ type QaHTTPResponse struct {
 	JSON200 *QAResponse
 	// JSON400 the response for an HTTP 400 `application/json` response
 	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
 	// JSON404 the response for an HTTP 404 `application/json` response
 	JSON404 *NotFound
+	// JSON413 the response for an HTTP 413 `application/json` response
+	JSON413 *TooLong
 	// JSON422 the response for an HTTP 422 `application/json` response
 	JSON422 *Invalid
 	// JSON429 the response for an HTTP 429 `application/json` response
@@ -6565,6 +6703,10 @@ type QaHTTPResponse struct {
 	JSON500 *Internal
 	// JSON503 the response for an HTTP 503 `application/json` response
 	JSON503 *Unavailable
+	// JSON504 the response for an HTTP 504 `application/json` response
+	JSON504 *Timeout
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *QaHTTPResponse401Headers
 	// Headers429 the parsed response headers for an HTTP 429 response
 	Headers429 *QaHTTPResponse429Headers
 }
@@ -6579,9 +6721,19 @@ func (r QaHTTPResponse) GetJSON400() *BadRequest {
 	return r.JSON400
 }
 
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r QaHTTPResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
 // GetJSON404 returns the response for an HTTP 404 `application/json` response
 func (r QaHTTPResponse) GetJSON404() *NotFound {
 	return r.JSON404
+}
+
+// GetJSON413 returns the response for an HTTP 413 `application/json` response
+func (r QaHTTPResponse) GetJSON413() *TooLong {
+	return r.JSON413
 }
 
 // GetJSON422 returns the response for an HTTP 422 `application/json` response
@@ -6602,6 +6754,11 @@ func (r QaHTTPResponse) GetJSON500() *Internal {
 // GetJSON503 returns the response for an HTTP 503 `application/json` response
 func (r QaHTTPResponse) GetJSON503() *Unavailable {
 	return r.JSON503
+}
+
+// GetJSON504 returns the response for an HTTP 504 `application/json` response
+func (r QaHTTPResponse) GetJSON504() *Timeout {
+	return r.JSON504
 }
 
 // GetBody returns the raw response body bytes
@@ -6633,6 +6790,11 @@ func (r QaHTTPResponse) ContentType() string {
 	return ""
 }
 
+// RerankHTTPResponse401Headers the declared response headers of an HTTP 401 response for Rerank
+type RerankHTTPResponse401Headers struct {
+	WWWAuthenticate *string
+}
+
 // RerankHTTPResponse429Headers the declared response headers of an HTTP 429 response for Rerank
 type RerankHTTPResponse429Headers struct {
 	RetryAfter *int
@@ -6645,6 +6807,8 @@ type RerankHTTPResponse struct {
 	JSON200 *RerankResponse
 	// JSON400 the response for an HTTP 400 `application/json` response
 	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
 	// JSON404 the response for an HTTP 404 `application/json` response
 	JSON404 *NotFound
 	// JSON413 the response for an HTTP 413 `application/json` response
@@ -6657,6 +6821,10 @@ type RerankHTTPResponse struct {
 	JSON500 *Internal
 	// JSON503 the response for an HTTP 503 `application/json` response
 	JSON503 *Unavailable
+	// JSON504 the response for an HTTP 504 `application/json` response
+	JSON504 *Timeout
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *RerankHTTPResponse401Headers
 	// Headers429 the parsed response headers for an HTTP 429 response
 	Headers429 *RerankHTTPResponse429Headers
 }
@@ -6669,6 +6837,11 @@ func (r RerankHTTPResponse) GetJSON200() *RerankResponse {
 // GetJSON400 returns the response for an HTTP 400 `application/json` response
 func (r RerankHTTPResponse) GetJSON400() *BadRequest {
 	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r RerankHTTPResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
 }
 
 // GetJSON404 returns the response for an HTTP 404 `application/json` response
@@ -6699,6 +6872,11 @@ func (r RerankHTTPResponse) GetJSON500() *Internal {
 // GetJSON503 returns the response for an HTTP 503 `application/json` response
 func (r RerankHTTPResponse) GetJSON503() *Unavailable {
 	return r.JSON503
+}
+
+// GetJSON504 returns the response for an HTTP 504 `application/json` response
+func (r RerankHTTPResponse) GetJSON504() *Timeout {
+	return r.JSON504
 }
 
 // GetBody returns the raw response body bytes
@@ -6735,6 +6913,11 @@ type TokenizeHTTPResponse401Headers struct {
 	WWWAuthenticate *string
 }
 
+// TokenizeHTTPResponse429Headers the declared response headers of an HTTP 429 response for Tokenize
+type TokenizeHTTPResponse429Headers struct {
+	RetryAfter *int
+}
+
 type TokenizeHTTPResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -6750,10 +6933,14 @@ type TokenizeHTTPResponse struct {
 	JSON413 *TooLong
 	// JSON422 the response for an HTTP 422 `application/json` response
 	JSON422 *Invalid
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *Overloaded
 	// JSON500 the response for an HTTP 500 `application/json` response
 	JSON500 *Internal
 	// Headers401 the parsed response headers for an HTTP 401 response
 	Headers401 *TokenizeHTTPResponse401Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *TokenizeHTTPResponse429Headers
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -6784,6 +6971,11 @@ func (r TokenizeHTTPResponse) GetJSON413() *TooLong {
 // GetJSON422 returns the response for an HTTP 422 `application/json` response
 func (r TokenizeHTTPResponse) GetJSON422() *Invalid {
 	return r.JSON422
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r TokenizeHTTPResponse) GetJSON429() *Overloaded {
+	return r.JSON429
 }
 
 // GetJSON500 returns the response for an HTTP 500 `application/json` response
@@ -6820,6 +7012,11 @@ func (r TokenizeHTTPResponse) ContentType() string {
 	return ""
 }
 
+// ZeroShotHTTPResponse401Headers the declared response headers of an HTTP 401 response for ZeroShot
+type ZeroShotHTTPResponse401Headers struct {
+	WWWAuthenticate *string
+}
+
 // ZeroShotHTTPResponse429Headers the declared response headers of an HTTP 429 response for ZeroShot
 type ZeroShotHTTPResponse429Headers struct {
 	RetryAfter *int
@@ -6832,6 +7029,8 @@ type ZeroShotHTTPResponse struct {
 	JSON200 *ZeroShotResponse
 	// JSON400 the response for an HTTP 400 `application/json` response
 	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
 	// JSON404 the response for an HTTP 404 `application/json` response
 	JSON404 *NotFound
 	// JSON413 the response for an HTTP 413 `application/json` response
@@ -6844,6 +7043,10 @@ type ZeroShotHTTPResponse struct {
 	JSON500 *Internal
 	// JSON503 the response for an HTTP 503 `application/json` response
 	JSON503 *Unavailable
+	// JSON504 the response for an HTTP 504 `application/json` response
+	JSON504 *Timeout
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *ZeroShotHTTPResponse401Headers
 	// Headers429 the parsed response headers for an HTTP 429 response
 	Headers429 *ZeroShotHTTPResponse429Headers
 }
@@ -6856,6 +7059,11 @@ func (r ZeroShotHTTPResponse) GetJSON200() *ZeroShotResponse {
 // GetJSON400 returns the response for an HTTP 400 `application/json` response
 func (r ZeroShotHTTPResponse) GetJSON400() *BadRequest {
 	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r ZeroShotHTTPResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
 }
 
 // GetJSON404 returns the response for an HTTP 404 `application/json` response
@@ -6886,6 +7094,11 @@ func (r ZeroShotHTTPResponse) GetJSON500() *Internal {
 // GetJSON503 returns the response for an HTTP 503 `application/json` response
 func (r ZeroShotHTTPResponse) GetJSON503() *Unavailable {
 	return r.JSON503
+}
+
+// GetJSON504 returns the response for an HTTP 504 `application/json` response
+func (r ZeroShotHTTPResponse) GetJSON504() *Timeout {
+	return r.JSON504
 }
 
 // GetBody returns the raw response body bytes
@@ -7726,6 +7939,13 @@ func ParseTeiDecodeHTTPResponse(rsp *http.Response) (*TeiDecodeHTTPResponse, err
 		}
 		response.JSON422 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TEIOverloaded
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
 	}
 
 	switch {
@@ -7739,6 +7959,16 @@ func ParseTeiDecodeHTTPResponse(rsp *http.Response) (*TeiDecodeHTTPResponse, err
 			headers.WWWAuthenticate = &value
 		}
 		response.Headers401 = &headers
+	case rsp.StatusCode == 429:
+		var headers TeiDecodeHTTPResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
 	}
 
 	return response, nil
@@ -8489,6 +8719,13 @@ func ParseTeiTokenizeHTTPResponse(rsp *http.Response) (*TeiTokenizeHTTPResponse,
 		}
 		response.JSON422 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TEIOverloaded
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
 	}
 
 	switch {
@@ -8502,6 +8739,16 @@ func ParseTeiTokenizeHTTPResponse(rsp *http.Response) (*TeiTokenizeHTTPResponse,
 			headers.WWWAuthenticate = &value
 		}
 		response.Headers401 = &headers
+	case rsp.StatusCode == 429:
+		var headers TeiTokenizeHTTPResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
 	}
 
 	return response, nil
@@ -8534,6 +8781,13 @@ func ParseClassifyHTTPResponse(rsp *http.Response) (*ClassifyHTTPResponse, error
 			return nil, err
 		}
 		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
 		var dest NotFound
@@ -8577,9 +8831,26 @@ func ParseClassifyHTTPResponse(rsp *http.Response) (*ClassifyHTTPResponse, error
 		}
 		response.JSON503 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 504:
+		var dest Timeout
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON504 = &dest
+
 	}
 
 	switch {
+	case rsp.StatusCode == 401:
+		var headers ClassifyHTTPResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = &value
+		}
+		response.Headers401 = &headers
 	case rsp.StatusCode == 429:
 		var headers ClassifyHTTPResponse429Headers
 		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
@@ -8651,6 +8922,13 @@ func ParseDetokenizeHTTPResponse(rsp *http.Response) (*DetokenizeHTTPResponse, e
 		}
 		response.JSON422 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest Overloaded
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
 		var dest Internal
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -8671,6 +8949,16 @@ func ParseDetokenizeHTTPResponse(rsp *http.Response) (*DetokenizeHTTPResponse, e
 			headers.WWWAuthenticate = &value
 		}
 		response.Headers401 = &headers
+	case rsp.StatusCode == 429:
+		var headers DetokenizeHTTPResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
 	}
 
 	return response, nil
@@ -8752,6 +9040,13 @@ func ParseEmbedHTTPResponse(rsp *http.Response) (*EmbedHTTPResponse, error) {
 			return nil, err
 		}
 		response.JSON503 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 504:
+		var dest Timeout
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON504 = &dest
 
 	}
 
@@ -8858,6 +9153,13 @@ func ParseCreateEmbeddingsHTTPResponse(rsp *http.Response) (*CreateEmbeddingsHTT
 		}
 		response.JSON503 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 504:
+		var dest Timeout
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON504 = &dest
+
 	}
 
 	switch {
@@ -8914,6 +9216,13 @@ func ParseFillMaskHTTPResponse(rsp *http.Response) (*FillMaskHTTPResponse, error
 		}
 		response.JSON400 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
 		var dest NotFound
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -8956,9 +9265,26 @@ func ParseFillMaskHTTPResponse(rsp *http.Response) (*FillMaskHTTPResponse, error
 		}
 		response.JSON503 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 504:
+		var dest Timeout
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON504 = &dest
+
 	}
 
 	switch {
+	case rsp.StatusCode == 401:
+		var headers FillMaskHTTPResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = &value
+		}
+		response.Headers401 = &headers
 	case rsp.StatusCode == 429:
 		var headers FillMaskHTTPResponse429Headers
 		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
@@ -9048,167 +9374,12 @@ func ParseNerHTTPResponse(rsp *http.Response) (*NerHTTPResponse, error) {
 		}
 		response.JSON400 = &dest
 
-	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
-		var dest NotFound
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
-		response.JSON404 = &dest
-
-	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
-		var dest Invalid
-		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
-			return nil, err
-		}
-		response.JSON422 = &dest
-
-	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
-		var dest Overloaded
-		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
-			return nil, err
-		}
-		response.JSON429 = &dest
-
-	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
-		var dest Internal
-		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
-			return nil, err
-		}
-		response.JSON500 = &dest
-
-	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
-		var dest Unavailable
-		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
-			return nil, err
-		}
-		response.JSON503 = &dest
-
-	}
-
-	switch {
-	case rsp.StatusCode == 429:
-		var headers NerHTTPResponse429Headers
-		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
-			var value int
-			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.RetryAfter = &value
-		}
-		response.Headers429 = &headers
-	}
-
-	return response, nil
-}
-
-// ParseQaHTTPResponse parses an HTTP response from a QaWithResponse call
-func ParseQaHTTPResponse(rsp *http.Response) (*QaHTTPResponse, error) {
-	bodyBytes, err := io.ReadAll(rsp.Body)
-	defer func() { _ = rsp.Body.Close() }()
-	if err != nil {
-		return nil, err
-	}
-
-	response := &QaHTTPResponse{
-		Body:         bodyBytes,
-		HTTPResponse: rsp,
-	}
-
-	switch {
-	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
-		var dest QAResponse
-		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
-			return nil, err
-		}
-		response.JSON200 = &dest
-
-	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
-		var dest BadRequest
-		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
-			return nil, err
-		}
-		response.JSON400 = &dest
-
-	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
-		var dest NotFound
-		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
-			return nil, err
-		}
-		response.JSON404 = &dest
-
-	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
-		var dest Invalid
-		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
-			return nil, err
-		}
-		response.JSON422 = &dest
-
-	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
-		var dest Overloaded
-		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
-			return nil, err
-		}
-		response.JSON429 = &dest
-
-	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
-		var dest Internal
-		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
-			return nil, err
-		}
-		response.JSON500 = &dest
-
-	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
-		var dest Unavailable
-		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
-			return nil, err
-		}
-		response.JSON503 = &dest
-
-	}
-
-	switch {
-	case rsp.StatusCode == 429:
-		var headers QaHTTPResponse429Headers
-		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
-			var value int
-			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.RetryAfter = &value
-		}
-		response.Headers429 = &headers
-	}
-
-	return response, nil
-}
-
-// ParseRerankHTTPResponse parses an HTTP response from a RerankWithResponse call
-func ParseRerankHTTPResponse(rsp *http.Response) (*RerankHTTPResponse, error) {
-	bodyBytes, err := io.ReadAll(rsp.Body)
-	defer func() { _ = rsp.Body.Close() }()
-	if err != nil {
-		return nil, err
-	}
-
-	response := &RerankHTTPResponse{
-		Body:         bodyBytes,
-		HTTPResponse: rsp,
-	}
-
-	switch {
-	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
-		var dest RerankResponse
-		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
-			return nil, err
-		}
-		response.JSON200 = &dest
-
-	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
-		var dest BadRequest
-		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
-			return nil, err
-		}
-		response.JSON400 = &dest
+		response.JSON401 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
 		var dest NotFound
@@ -9252,9 +9423,250 @@ func ParseRerankHTTPResponse(rsp *http.Response) (*RerankHTTPResponse, error) {
 		}
 		response.JSON503 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 504:
+		var dest Timeout
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON504 = &dest
+
 	}
 
 	switch {
+	case rsp.StatusCode == 401:
+		var headers NerHTTPResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = &value
+		}
+		response.Headers401 = &headers
+	case rsp.StatusCode == 429:
+		var headers NerHTTPResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseQaHTTPResponse parses an HTTP response from a QaWithResponse call
+func ParseQaHTTPResponse(rsp *http.Response) (*QaHTTPResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &QaHTTPResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest QAResponse
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest TooLong
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest Invalid
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest Overloaded
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Internal
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Unavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 504:
+		var dest Timeout
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON504 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 401:
+		var headers QaHTTPResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = &value
+		}
+		response.Headers401 = &headers
+	case rsp.StatusCode == 429:
+		var headers QaHTTPResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseRerankHTTPResponse parses an HTTP response from a RerankWithResponse call
+func ParseRerankHTTPResponse(rsp *http.Response) (*RerankHTTPResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &RerankHTTPResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest RerankResponse
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest TooLong
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest Invalid
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest Overloaded
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Internal
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Unavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 504:
+		var dest Timeout
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON504 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 401:
+		var headers RerankHTTPResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = &value
+		}
+		response.Headers401 = &headers
 	case rsp.StatusCode == 429:
 		var headers RerankHTTPResponse429Headers
 		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
@@ -9326,6 +9738,13 @@ func ParseTokenizeHTTPResponse(rsp *http.Response) (*TokenizeHTTPResponse, error
 		}
 		response.JSON422 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest Overloaded
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
 		var dest Internal
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -9346,6 +9765,16 @@ func ParseTokenizeHTTPResponse(rsp *http.Response) (*TokenizeHTTPResponse, error
 			headers.WWWAuthenticate = &value
 		}
 		response.Headers401 = &headers
+	case rsp.StatusCode == 429:
+		var headers TokenizeHTTPResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
 	}
 
 	return response, nil
@@ -9378,6 +9807,13 @@ func ParseZeroShotHTTPResponse(rsp *http.Response) (*ZeroShotHTTPResponse, error
 			return nil, err
 		}
 		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
 		var dest NotFound
@@ -9421,9 +9857,26 @@ func ParseZeroShotHTTPResponse(rsp *http.Response) (*ZeroShotHTTPResponse, error
 		}
 		response.JSON503 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 504:
+		var dest Timeout
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON504 = &dest
+
 	}
 
 	switch {
+	case rsp.StatusCode == 401:
+		var headers ZeroShotHTTPResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = &value
+		}
+		response.Headers401 = &headers
 	case rsp.StatusCode == 429:
 		var headers ZeroShotHTTPResponse429Headers
 		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
