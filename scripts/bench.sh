@@ -4,7 +4,7 @@
 # on the same corpus and thread count. Rounds interleave every measurement so that a noisy machine
 # disturbs them alike; scripts/bench_report.py takes medians over rounds and prints the tables.
 #
-#   make bench                                 # ROUNDS=3 SECS=10 THREADS=2 SOAK=100000
+#   make bench                                 # ROUNDS=3 SECS=10 PAIRS=5 THREADS=2 SOAK=100000
 #   ROUNDS=1 SECS=5 SOAK=0 scripts/bench.sh    # a quick look
 #
 # Needs `make setup`, Python 3 with venv, npm, and ../shared/data. Installs the peers from PyPI
@@ -117,6 +117,9 @@ for round in $(seq 1 "$ROUNDS"); do
     node scripts/bench_transformersjs.mjs "$NODE" "$OUT/tjs-models" "$DATA" "$THREADS" 4 8,32 "$dtype" 2>/dev/null >> "$RESULTS"
   done
 done
+
+log "paired ratios (scripts/bench_paired.sh)"
+PAIRS=${PAIRS:-5} RESULTS=$RESULTS scripts/bench_paired.sh
 
 if [ "$SOAK" -gt 0 ]; then
   log "soak: $SOAK requests at concurrency 16, server RSS sampled"

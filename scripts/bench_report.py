@@ -37,6 +37,7 @@ def main() -> None:
              ("transformers.js", "transformers.js (onnxruntime-node)")]
 
     print(f"Medians over {rounds} rounds; throughput in sentences/s, latency in ms.\n")
+    paired(runs)
     for variant in ("fp32", "int8"):
         bare = {k: rate(k) for k in runs if k[0].startswith(f"{variant} bare") and "w1t1" not in k[0]}
         if not bare:
@@ -104,6 +105,40 @@ def main() -> None:
         print("\nPeers: " + "; ".join(versions) + ".")
     if len(sys.argv) > 2:
         print("\nModels (sha256):\n\n```\n" + open(sys.argv[2]).read().strip() + "\n```")
+
+
+def paired(runs) -> None:
+    """The ratios of scripts/bench_paired.sh: one per pair of back-to-back runs, then the median."""
+    pairs = collections.defaultdict(dict)
+    for (name, batch), rs in runs.items():
+        if name.startswith("pair"):
+            i, rest = name.split(" ", 1)
+            for r in rs:
+                pairs[(rest.split(" ")[0], i)][(rest, batch)] = r
+    if not pairs:
+        return
+    print("### Paired ratios (bertserve ÷ bare ORT, measured back to back)\n")
+    print("| model | pairs | 16 clients ÷ bare best batch: median (min–max) | bare best: config, batch | "
+          "1 client p50 − bare batch-1 p50, ms: median (min–max) |")
+    print("|---|---:|---|---|---|")
+    for variant in ("fp32", "int8"):
+        ratios, deltas, bests = [], [], collections.Counter()
+        for (v, _), recs in sorted(pairs.items()):
+            if v != variant:
+                continue
+            bare = {k: r for k, r in recs.items() if " bare " in k[0] and not k[0].endswith("b1")}
+            server, single, b1 = recs.get((f"{v} server c16", None)), recs.get((f"{v} server c1", None)), recs.get((f"{v} bare b1", 1))
+            if bare and server:
+                k = max(bare, key=lambda k: bare[k]["seq_per_s"])
+                ratios.append(server["seq_per_s"] / bare[k]["seq_per_s"])
+                bests[f"{k[0].split(' bare ')[1]}, {k[1]}"] += 1
+            if single and b1:
+                deltas.append(single["latency_ms"]["p50"] - b1["latency_ms"]["p50"])
+        if ratios:
+            print(f"| {variant} | {len(ratios)} | {statistics.median(ratios):.2f} ({min(ratios):.2f}–{max(ratios):.2f}) | "
+                  f"{', '.join(f'{b} ({n}×)' for b, n in bests.most_common())} | "
+                  f"{statistics.median(deltas):+.2f} ({min(deltas):+.2f}–{max(deltas):+.2f}) |")
+    print()
 
 
 if __name__ == "__main__":

@@ -63,19 +63,19 @@ var roomy = Config{MaxBatchTokens: 1000, MaxBatchSize: 32, Workers: 1, MaxQueued
 
 func TestRunReturnsEachItemsRowsWithoutPadding(t *testing.T) {
 	b := newBatcher(t, &fakeRunner{}, roomy)
-	res, err := b.Run(context.Background(), []Item{item(5, 6, 7), item(9)})
+	res, err := b.Run(context.Background(), []Item{item(5, 6, 7, 8, 9), item(9, 2, 2)})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got, want := res[0][0], []float32{5, 1, 6, 1, 7, 1}; !equal(got, want) {
+	if got, want := res[0][0], []float32{5, 1, 6, 1, 7, 1, 8, 1, 9, 1}; !equal(got, want) {
 		t.Errorf("item 0 tokens = %v, want %v", got, want)
 	}
-	if got, want := res[1][0], []float32{9, 1}; !equal(got, want) {
+	if got, want := res[1][0], []float32{9, 1, 2, 1, 2, 1}; !equal(got, want) {
 		t.Errorf("item 1 tokens = %v, want %v (padding must be cut)", got, want)
 	}
 	// The short row was padded with the pad id -1 twice: its sum shows it.
-	if res[0][1][0] != 18 || res[1][1][0] != 7 {
-		t.Errorf("sums = %v %v, want 18 and 9-2=7", res[0][1], res[1][1])
+	if res[0][1][0] != 35 || res[1][1][0] != 11 {
+		t.Errorf("sums = %v %v, want 35 and 13-2=11", res[0][1], res[1][1])
 	}
 }
 

@@ -43,8 +43,8 @@ func TestResultsSurviveLaterBatches(t *testing.T) {
 	if got, want := first[1][0], []float32{5, 1}; !equal(got, want) {
 		t.Errorf("second item tokens = %v, want %v", got, want)
 	}
-	if first[0][1][0] != 10 || first[1][1][0] != 5-3 {
-		t.Errorf("sums = %v %v, want 10 and 2", first[0][1], first[1][1])
+	if first[0][1][0] != 10 || first[1][1][0] != 5 {
+		t.Errorf("sums = %v %v, want 10 and 5", first[0][1], first[1][1])
 	}
 }
 
@@ -52,16 +52,19 @@ func TestResultsSurviveLaterBatches(t *testing.T) {
 func TestReusedFeedsArePaddedAfresh(t *testing.T) {
 	r := &fakeRunner{}
 	b := newBatcher(t, r, roomy)
-	if _, err := b.Run(context.Background(), []Item{item(3, 3, 3), item(3, 3, 3)}); err != nil {
+	if _, err := b.Run(context.Background(), []Item{item(3, 3, 3, 3, 3), item(3, 3, 3, 3, 3)}); err != nil {
 		t.Fatal(err)
 	}
-	res, err := b.Run(context.Background(), []Item{item(2, 2), item(1)})
+	res, err := b.Run(context.Background(), []Item{item(2, 2, 2, 2, 2), item(1, 1, 1, 1)})
 	if err != nil {
 		t.Fatal(err)
 	}
-	// Row "1" is padded with one -1: its sum is 0, not 1+3 from the earlier batch's leftovers.
-	if res[1][1][0] != 0 || res[0][1][0] != 4 {
-		t.Errorf("sums = %v %v, want 4 and 0", res[0][1], res[1][1])
+	// Row "1 1 1 1" is padded with one -1: its sum is 3, not 4+3 from the earlier batch's leftovers.
+	if len(r.batches) != 2 || r.batches[1] != [2]int{2, 5} {
+		t.Fatalf("batches %v, want the two items run together, 2×5", r.batches)
+	}
+	if res[0][1][0] != 10 || res[1][1][0] != 3 {
+		t.Errorf("sums = %v %v, want 10 and 3", res[0][1], res[1][1])
 	}
 }
 

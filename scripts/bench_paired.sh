@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# Paired ratios for docs/benchmarks.md: on a shared machine the load from other processes drifts
+# over minutes, so each pair measures bertserve and bare session.Run back to back (a few seconds
+# apart) and scripts/bench_report.py takes the median of the per-pair ratios. Called by
+# scripts/bench.sh (PAIRS pairs per model); expects bin/ built and the int8 model made.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+PAIRS=${PAIRS:-5}
+THREADS=${THREADS:-2}
+PORT=${PORT:-29517}
+DATA=${DATA:-../shared/data}
+OUT=.cache/bench
+RESULTS=${RESULTS:-$OUT/results.jsonl}
+INT8=$OUT/models-int8/all-MiniLM-L6-v2-int8
+
+for variant in fp32 int8; do
+  root=models model=models/all-MiniLM-L6-v2
+  [ $variant = int8 ] && root=$OUT/models-int8 model=$INT8
+  bin/bertserve --addr "127.0.0.1:$PORT" --models "$root" --log-level error 2>"$OUT/server.log" &
+  pid=$!
+  for _ in $(seq 1 120); do curl -sf "127.0.0.1:$PORT/readyz" >/dev/null 2>&1 && break; sleep 0.5; done
+  for i in $(seq 1 "$PAIRS"); do
+    echo "== pair $i/$PAIRS $variant" >&2
+    bin/loadgen -mode bare -data "$DATA" -model "$model" -d 2s -no-spin -json -name "pair$i $variant bare w${THREADS}t1" \
+      -workers "$THREADS" -threads 1 -batches 8,16 -sorted >> "$RESULTS"
+    bin/loadgen -mode bare -data "$DATA" -model "$model" -d 2s -no-spin -json -name "pair$i $variant bare w1t$THREADS" \
+      -workers 1 -threads "$THREADS" -batches 8,16 -sorted >> "$RESULTS"
+    bin/loadgen -url "http://127.0.0.1:$PORT" -data "$DATA" -d 3s -warmup 1s -c 16 -json -name "pair$i $variant server c16" >> "$RESULTS"
+    bin/loadgen -url "http://127.0.0.1:$PORT" -data "$DATA" -d 3s -warmup 1s -c 1 -json -name "pair$i $variant server c1" >> "$RESULTS"
+    bin/loadgen -mode bare -data "$DATA" -model "$model" -d 2s -no-spin -json -name "pair$i $variant bare b1" \
+      -workers 1 -threads 1 -batches 1 >> "$RESULTS"
+  done
+  kill "$pid" && wait "$pid" 2>/dev/null || true
+done
