@@ -22,6 +22,9 @@ func TestTEIPredictAndRerankOnTaskModels(t *testing.T) {
 	noErr(t, single.FromTEIPredictRequestInputs0("I love this!"))
 	one := must(c.TeiPredictWithResponse(ctx, client.TeiPredictJSONRequestBody{Inputs: single, Model: ptr("bert-text-classification")}))
 	wantStatus(t, "/predict single", one.HTTPResponse, one.Body, 200)
+	if h := one.HTTPResponse.Header; h.Get("X-Inference-Time") == "" || h.Get("X-Compute-Tokens") == "" {
+		t.Errorf("/predict: no stage timing headers in %v", h)
+	}
 	labels, err := one.JSON200.AsTeiPredict200JSONResponseBody0()
 	if err != nil || len(labels) != 2 || labels[0].Score < labels[1].Score || math.Abs(float64(labels[0].Score+labels[1].Score-1)) > 1e-5 {
 		t.Fatalf("/predict single: %s (%v)", one.Body, err)

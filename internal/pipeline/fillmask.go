@@ -74,6 +74,7 @@ func (f *Filler) Fill(ctx context.Context, req FillMaskRequest) (*FillMaskResult
 	f.Metrics.ObserveStage(f.Model, metrics.StageTokenize, time.Since(start))
 	tokens := countTokens(encs)
 	f.Metrics.AddInputTokens(f.Model, tokens)
+	metrics.StatsFrom(ctx).Tokenized(f.Model, tokens, time.Since(start))
 	rows, err := f.Queue.Run(ctx, f.Encoder.items(encs))
 	if err != nil {
 		return nil, err

@@ -55,6 +55,7 @@ func (r *Recognizer) Recognize(ctx context.Context, req NERRequest) (*NERResult,
 	r.Metrics.ObserveStage(r.Model, metrics.StageTokenize, time.Since(start))
 	tokens := countTokens(windows)
 	r.Metrics.AddInputTokens(r.Model, tokens)
+	metrics.StatsFrom(ctx).Tokenized(r.Model, tokens, time.Since(start))
 	rows, err := r.Queue.Run(ctx, r.Encoder.items(windows))
 	if err != nil {
 		return nil, err

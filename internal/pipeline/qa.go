@@ -61,6 +61,7 @@ func (a *Answerer) Answer(ctx context.Context, req QARequest) (*QAResult, error)
 	a.Metrics.ObserveStage(a.Model, metrics.StageTokenize, time.Since(start))
 	tokens := countTokens(windows)
 	a.Metrics.AddInputTokens(a.Model, tokens)
+	metrics.StatsFrom(ctx).Tokenized(a.Model, tokens, time.Since(start))
 	rows, err := a.Queue.Run(ctx, a.Encoder.items(windows))
 	if err != nil {
 		return nil, err
