@@ -42,6 +42,9 @@ func parseBPE(raw json.RawMessage) (model, error) {
 	if err := json.Unmarshal(raw, &c); err != nil {
 		return nil, err
 	}
+	if err := checkVocab(c.Vocab); err != nil {
+		return nil, err
+	}
 	if c.Dropout != nil && *c.Dropout > 0 {
 		return nil, errors.New("BPE dropout is not supported: it makes encoding random")
 	}

@@ -20,6 +20,9 @@ func parseModelMore(typ string, raw json.RawMessage) (model, error) {
 		if err := json.Unmarshal(raw, &c); err != nil {
 			return nil, err
 		}
+		if err := checkVocab(c.Vocab); err != nil {
+			return nil, err
+		}
 		return &wordLevel{vocab: newVocab(c.Vocab), unk: c.UnkToken}, nil
 	}
 	return nil, unsupported("model", typ)

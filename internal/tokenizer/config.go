@@ -158,6 +158,9 @@ func parseModel(raw json.RawMessage) (model, error) {
 		if err := json.Unmarshal(c.Vocab, &v); err != nil {
 			return nil, fmt.Errorf("WordPiece vocab: %w", err)
 		}
+		if err := checkVocab(v); err != nil {
+			return nil, err
+		}
 		unk, prefix, maxChars := "[UNK]", "##", 100
 		if c.UnkToken != nil {
 			unk = *c.UnkToken

@@ -67,3 +67,31 @@ func checkOffsets(t *testing.T, e *Encoding, text, pair string) {
 		last[seq] = o.Start
 	}
 }
+
+// FuzzFromBytes checks that no tokenizer.json, however malformed, makes loading or encoding panic.
+func FuzzFromBytes(f *testing.F) {
+	seeds := []string{
+		`{"model":{"type":"WordPiece","vocab":{"a":0,"[UNK]":1}}}`,
+		`{"normalizer":{"type":"Sequence","normalizers":[{"type":"NFKC"},{"type":"Lowercase"}]},"pre_tokenizer":{"type":"Metaspace"},"model":{"type":"Unigram","unk_id":0,"vocab":[["<unk>",0],["▁a",-1]]}}`,
+		`{"pre_tokenizer":{"type":"ByteLevel"},"model":{"type":"BPE","vocab":{"a":0,"b":1,"ab":2},"merges":["a b"]},"post_processor":{"type":"RobertaProcessing","sep":["</s>",2],"cls":["<s>",0]}}`,
+		`{"pre_tokenizer":{"type":"Split","pattern":{"Regex":"\\d+"},"behavior":"MergedWithNext","invert":true},"model":{"type":"WordLevel","vocab":{"x":0},"unk_token":"x"}}`,
+		`{"added_tokens":[{"id":5,"content":"[M]","special":true,"lstrip":true,"rstrip":true,"single_word":true}],"model":{"type":"WordPiece","vocab":{"a":0,"[UNK]":1}},"decoder":{"type":"Sequence","decoders":[{"type":"ByteFallback"},{"type":"Fuse"},{"type":"Strip","content":" ","start":1,"stop":0}]}}`,
+	}
+	for _, s := range seeds {
+		f.Add([]byte(s), "a [M] ab 12 x")
+	}
+	f.Fuzz(func(t *testing.T, data []byte, text string) {
+		tk, err := FromBytes(data)
+		if err != nil {
+			return
+		}
+		if len(text) > 512 {
+			return
+		}
+		e, err := tk.Encode(text, Options{AddSpecialTokens: true, Padding: &Padding{PadToMultipleOf: 4}})
+		if err != nil {
+			return
+		}
+		tk.Decode(e.IDs, false)
+	})
+}

@@ -11,6 +11,19 @@ type vocab struct {
 	tokens []string // by id; "" where unused
 }
 
+// maxVocabID bounds token ids, so that a malformed file cannot make newVocab allocate without end.
+const maxVocabID = 1 << 24
+
+// checkVocab rejects ids newVocab cannot index.
+func checkVocab(m map[string]int) error {
+	for t, id := range m {
+		if id < 0 || id >= maxVocabID {
+			return fmt.Errorf("vocabulary id %d of %q is out of range", id, t)
+		}
+	}
+	return nil
+}
+
 func newVocab(m map[string]int) vocab {
 	v := vocab{ids: m}
 	n := 0
