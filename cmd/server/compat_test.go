@@ -18,6 +18,12 @@ import (
 // that need a configuration the shared server does not have; it stops when the test ends.
 func startServerWith(t *testing.T, extra map[string]string) string {
 	t.Helper()
+	return startServerLogging(t, extra, io.Discard)
+}
+
+// startServerLogging is startServerWith, writing the server's logs to stderr.
+func startServerLogging(t *testing.T, extra map[string]string, stderr io.Writer) string {
+	t.Helper()
 	env := map[string]string{
 		"BERTSERVE_ADDR": "127.0.0.1:0", "BERTSERVE_ORT_LIB": testenv.ORTLib(t),
 		"BERTSERVE_MODELS": filepath.Dir(testenv.ModelDir(t, "all-MiniLM-L6-v2")),
@@ -26,7 +32,7 @@ func startServerWith(t *testing.T, extra map[string]string) string {
 		env[k] = v
 	}
 	m := NewMain()
-	m.Stderr = io.Discard
+	m.Stderr = stderr
 	if err := m.ParseFlags(nil, func(k string) string { return env[k] }); err != nil {
 		t.Fatal(err)
 	}
