@@ -242,14 +242,14 @@ func parseDecoderMore(typ string, raw json.RawMessage) (decoder, error) {
 	case "Strip":
 		var content string
 		if err := json.Unmarshal(c.Content, &content); err != nil {
-			return nil, fmt.Errorf("Strip content: %w", err)
+			return nil, fmt.Errorf("strip decoder content: %w", err)
 		}
 		r, _ := utf8.DecodeRuneInString(content)
 		return &stripDecoder{content: r, start: c.Start, stop: c.Stop}, nil
 	case "Replace":
 		var content string
 		if err := json.Unmarshal(c.Content, &content); err != nil {
-			return nil, fmt.Errorf("Replace content: %w", err)
+			return nil, fmt.Errorf("replace decoder content: %w", err)
 		}
 		p, err := c.Pattern.compile()
 		if err != nil {

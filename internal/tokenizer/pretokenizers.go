@@ -279,7 +279,7 @@ func parsePreTokenizerMore(typ string, raw json.RawMessage) (preTokenizer, error
 		}
 		r, size := utf8.DecodeRuneInString(rep)
 		if size != len(rep) {
-			return nil, fmt.Errorf("Metaspace replacement %q is not one character", rep)
+			return nil, fmt.Errorf("metaspace replacement %q is not one character", rep)
 		}
 		scheme := strings.ToLower(c.PrependScheme)
 		if scheme == "" {

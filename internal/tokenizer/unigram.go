@@ -38,25 +38,25 @@ func parseUnigram(raw json.RawMessage) (model, error) {
 	u := &unigram{ids: map[string]int{}, unkID: -1, cache: &wordCache{}, byteFallback: c.ByteFallback, minScore: math.Inf(1)}
 	if c.UnkID != nil {
 		if len(c.Vocab) == 0 {
-			return nil, errors.New("Unigram: empty vocabulary")
+			return nil, errors.New("unigram: empty vocabulary")
 		}
 		if *c.UnkID < 0 || *c.UnkID >= len(c.Vocab) {
-			return nil, errors.New("Unigram: unk_id is not in the vocabulary")
+			return nil, errors.New("unigram: unk_id is not in the vocabulary")
 		}
 		u.unkID = *c.UnkID
 	}
 	for i, item := range c.Vocab {
 		var pair [2]json.RawMessage
 		if err := json.Unmarshal(item, &pair); err != nil {
-			return nil, fmt.Errorf("Unigram vocab entry %d: %w", i, err)
+			return nil, fmt.Errorf("unigram vocab entry %d: %w", i, err)
 		}
 		var piece string
 		if err := json.Unmarshal(pair[0], &piece); err != nil {
-			return nil, fmt.Errorf("Unigram vocab entry %d: %w", i, err)
+			return nil, fmt.Errorf("unigram vocab entry %d: %w", i, err)
 		}
 		score, err := parseSerdeFloat(strings.TrimSpace(string(pair[1])))
 		if err != nil {
-			return nil, fmt.Errorf("Unigram vocab entry %d: %w", i, err)
+			return nil, fmt.Errorf("unigram vocab entry %d: %w", i, err)
 		}
 		u.pieces = append(u.pieces, piece)
 		u.scores = append(u.scores, score)
@@ -137,7 +137,7 @@ func (u *unigram) viterbi(s string, dst []token) ([]token, error) {
 		}
 		if !single {
 			if u.unkID < 0 {
-				return dst, errors.New("Unigram: a character is not in the vocabulary and there is no unk_id")
+				return dst, errors.New("unigram: a character is not in the vocabulary and there is no unk_id")
 			}
 			cand := unkScore + here
 			if t := &best[start+mblen]; !t.filled || cand > t.score {
@@ -175,7 +175,7 @@ func (u *unigram) viterbi(s string, dst []token) ([]token, error) {
 				continue
 			}
 			if u.unkID < 0 {
-				return dst, errors.New("Unigram: a piece is not in the vocabulary and there is no unk_id")
+				return dst, errors.New("unigram: a piece is not in the vocabulary and there is no unk_id")
 			}
 			id = u.unkID
 		}
