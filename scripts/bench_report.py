@@ -76,9 +76,9 @@ def main() -> None:
     print("### workers × threads (fp32, bertserve over HTTP)\n")
     print("| configuration | 16 clients: sentences/s | 1 client: p50 ms |")
     print("|---|---:|---:|")
-    for label, c16k, c1k in (("2 workers × 1 thread, idle threads sleep (default)", "fp32 server c16", "fp32 server c1"),
-                             ("1 worker × 2 threads, idle threads sleep", "fp32 server w1t2 c16", "fp32 server w1t2 c1"),
-                             ("2 workers × 1 thread, idle threads spin (--ort-spin)", "fp32 server spin c16", None)):
+    for label, c16k, c1k in (("1 worker × 2 threads, idle threads sleep (default)", "fp32 server c16", "fp32 server c1"),
+                             ("2 workers × 1 thread each, one shared session", "fp32 server w2t1 c16", "fp32 server w2t1 c1"),
+                             ("1 worker × 2 threads, idle threads spin (--ort-spin)", "fp32 server spin c16", None)):
         print(f"| {label} | {fmt(rate((c16k, None)))} | {fmt(p((c1k, None), 'p50'), 2) if c1k else '–'} |")
     print()
 

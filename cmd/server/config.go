@@ -54,7 +54,7 @@ func (m *Main) ParseFlags(args []string, getenv func(string) string) error {
 		{"models", "BERTSERVE_MODELS", "models folder: every subfolder with a bertserve.json is served", &c.ModelsDir, "./models"},
 		{"ort-lib", "BERTSERVE_ORT_LIB", "path of libonnxruntime.so (default: the one `make setup` installs in .cache/)", &c.ORTLib, ""},
 		{"threads", "BERTSERVE_THREADS", "ONNX Runtime intra-op threads per inference worker (0: cores / workers)", &c.Threads, 0},
-		{"workers", "BERTSERVE_WORKERS", "inference batches run at once, per model (0: one per core)", &c.Workers, 0},
+		{"workers", "BERTSERVE_WORKERS", "inference batches run at once, per model", &c.Workers, 1},
 		{"ort-spin", "BERTSERVE_ORT_SPIN", "let idle ONNX Runtime threads spin for work instead of sleeping (only pays on cores nothing else uses)", &c.ORTSpin, false},
 		{"device", "BERTSERVE_DEVICE", "cpu or cuda", &c.Device, "cpu"},
 		{"max-batch-tokens", "BERTSERVE_MAX_BATCH_TOKENS", "padded tokens (longest × size) per inference batch", &c.MaxBatchTokens, 16384},
@@ -127,7 +127,7 @@ func (m *Main) ParseFlags(args []string, getenv func(string) string) error {
 func (c *Config) validate() error {
 	var problems []string
 	positive := map[string]int{
-		"--max-batch-tokens": c.MaxBatchTokens, "--max-batch-requests": c.MaxBatchSize,
+		"--workers": c.Workers, "--max-batch-tokens": c.MaxBatchTokens, "--max-batch-requests": c.MaxBatchSize,
 		"--max-queued": c.MaxQueued, "--max-client-batch-size": c.MaxClientBatch,
 	}
 	for name, v := range positive {
@@ -140,9 +140,6 @@ func (c *Config) validate() error {
 	}
 	if c.RequestTimeout < 0 {
 		problems = append(problems, fmt.Sprintf("--request-timeout must not be negative, not %s", c.RequestTimeout))
-	}
-	if c.Workers < 0 {
-		problems = append(problems, fmt.Sprintf("--workers must not be negative, not %d", c.Workers))
 	}
 	if c.Threads < 0 {
 		problems = append(problems, fmt.Sprintf("--threads must not be negative, not %d", c.Threads))
@@ -165,22 +162,12 @@ func (c *Config) validate() error {
 	return nil
 }
 
-// workers is --workers, or one per core: on small machines several single-threaded runs at once
-// outpace one run spread over every core, since ONNX Runtime's operators on short sequences are
-// too small to split well (docs/benchmarks.md has the measurement).
-func (c *Config) workers() int {
-	if c.Workers > 0 {
-		return c.Workers
-	}
-	return runtime.NumCPU()
-}
-
 // intraOpThreads splits the cores between the workers unless --threads says otherwise.
 func (c *Config) intraOpThreads() int {
 	if c.Threads > 0 {
 		return c.Threads
 	}
-	return max(1, runtime.NumCPU()/c.workers())
+	return max(1, runtime.NumCPU()/c.Workers)
 }
 
 func parseLevel(s string) (slog.Level, error) {

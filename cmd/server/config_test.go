@@ -20,7 +20,7 @@ func TestFlagsDefaults(t *testing.T) {
 		t.Fatal(err)
 	}
 	c := m.Config
-	if c.Addr != ":8080" || c.ModelsDir != "./models" || c.ORTLib != "" || c.Workers != 0 || c.Device != "cpu" ||
+	if c.Addr != ":8080" || c.ModelsDir != "./models" || c.ORTLib != "" || c.Workers != 1 || c.Device != "cpu" ||
 		c.ShutdownTimeout != 30*time.Second {
 		t.Errorf("defaults: %+v", c)
 	}
@@ -43,7 +43,7 @@ func TestFlagsRefuseBadValues(t *testing.T) {
 		env  map[string]string
 		want string
 	}{
-		{[]string{"--workers", "-1"}, nil, "--workers"},
+		{[]string{"--workers", "0"}, nil, "--workers"},
 		{[]string{"--max-concurrent-requests", "-1"}, nil, "--max-concurrent-requests"},
 		{[]string{"--request-timeout", "-1s"}, nil, "--request-timeout"},
 		{[]string{"--device", "tpu"}, nil, "--device"},

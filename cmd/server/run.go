@@ -65,7 +65,7 @@ func (m *Main) Run(ctx context.Context) error {
 		Session: ort.Options{IntraOpThreads: c.intraOpThreads(), InterOpThreads: 1, Device: c.Device, DisableSpinning: !c.ORTSpin},
 		Batch: batch.Config{
 			MaxBatchTokens: c.MaxBatchTokens, MaxBatchSize: c.MaxBatchSize,
-			Workers: c.workers(), MaxQueued: c.MaxQueued,
+			Workers: c.Workers, MaxQueued: c.MaxQueued,
 		},
 		Metrics: met,
 	})
