@@ -36,12 +36,14 @@ TOKENIZERS = [
     ("gpt2", None),
     ("roberta-style", None),
     ("xlmr-style-unigram", None),
-    ("deberta-v3-style-ja", None),
+    ("deberta-v3-style-ja", 1000),
     ("llama-style-bpe", None),
     ("wordlevel-components", 500),
     ("bpe-components", 500),
     ("unigram-components", 500),
     ("split-components", 500),
+    ("bytelevel-components", 500),
+    ("bytelevel-normalizer", 300),
 ]
 
 
@@ -411,6 +413,37 @@ def build_testdata(src, texts):
     ])
     sw.train_from_iterator(train, trainers.WordLevelTrainer(vocab_size=4000, special_tokens=["[UNK]"]))
     save(sw, "split-components")
+
+    # Byte-level pieces the files above do not use: the GPT-2 regex as a Split, ByteLevel without
+    # its regex, a BPE that looks whole words up first (ignore_merges), a Sequence post-processor,
+    # and the ByteLevel normalizer in front of a Split on its space character.
+    bl = Tokenizer(models.BPE())
+    bl.pre_tokenizer = pre_tokenizers.Sequence([
+        pre_tokenizers.Split(tokenizers.Regex(r"'s|'t|'re|'ve|'m|'ll|'d| ?\p{L}+| ?\p{N}+| ?[^\s\p{L}\p{N}]+|\s+(?!\S)|\s+"),
+                             "isolated"),
+        pre_tokenizers.ByteLevel(add_prefix_space=False, use_regex=False),
+    ])
+    bl.train_from_iterator(train, trainers.BpeTrainer(vocab_size=3000, initial_alphabet=pre_tokenizers.ByteLevel.alphabet(),
+                                                      special_tokens=["<|bos|>", "<|eos|>"]))
+    bl.decoder = decoders.ByteLevel()
+    bl.post_processor = processors.Sequence([
+        processors.ByteLevel(trim_offsets=True, add_prefix_space=False),
+        processors.TemplateProcessing(single="<|bos|> $A <|eos|>", pair="<|bos|> $A <|eos|> $B:1 <|eos|>:1",
+                                      special_tokens=[("<|bos|>", bl.token_to_id("<|bos|>")), ("<|eos|>", bl.token_to_id("<|eos|>"))]),
+    ])
+    spec = json.loads(bl.to_str())
+    spec["model"]["ignore_merges"] = True
+    bl = Tokenizer.from_str(json.dumps(spec))
+    # The ByteLevel normalizer: text becomes byte-level characters before a Split on the one
+    # that stands for a space.
+    bl_norm = Tokenizer(models.WordLevel(unk_token="[UNK]"))
+    bl_norm.normalizer = normalizers.ByteLevel()
+    bl_norm.pre_tokenizer = pre_tokenizers.Split("\u0120", "merged_with_next")
+    bl_norm.train_from_iterator(train, trainers.WordLevelTrainer(vocab_size=3000, special_tokens=["[UNK]"]))
+    bl_norm.decoder = decoders.ByteLevel()
+    spec["normalizer"] = json.loads(bl_norm.to_str())["normalizer"]
+    save(bl, "bytelevel-components")
+    save(bl_norm, "bytelevel-normalizer")
 
 
 def gen_tables(out_path):
