@@ -295,7 +295,8 @@ func (b *Batcher) execute(batch []*pending, bufs *buffers) {
 
 	feeds := bufs.feeds
 	for i, pad := range b.pads {
-		buf := bufs.feed(i, size*seqLen)
+		feeds[i] = grow(feeds[i], size*seqLen)
+		buf := feeds[i]
 		for r, p := range batch {
 			row := buf[r*seqLen : (r+1)*seqLen]
 			n := copy(row, p.item.Feeds[i])
@@ -306,7 +307,7 @@ func (b *Batcher) execute(batch []*pending, bufs *buffers) {
 	}
 	outputs := bufs.outputs
 	for j, o := range b.outputs {
-		bufs.output(j, size*b.rowSize(o, seqLen))
+		outputs[j] = grow(outputs[j], size*b.rowSize(o, seqLen))
 	}
 
 	// The batch mixes requests, so no single request's context may cancel it; cancelled items were

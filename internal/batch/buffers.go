@@ -13,18 +13,6 @@ func newBuffers(inputs, outputs int) *buffers {
 	return &buffers{feeds: make([][]int64, inputs), outputs: make([][]float32, outputs)}
 }
 
-// feed returns input i's buffer resized to n values (its contents are overwritten by the caller).
-func (b *buffers) feed(i, n int) []int64 {
-	b.feeds[i] = grow(b.feeds[i], n)
-	return b.feeds[i]
-}
-
-// output returns output j's buffer resized to n values.
-func (b *buffers) output(j, n int) []float32 {
-	b.outputs[j] = grow(b.outputs[j], n)
-	return b.outputs[j]
-}
-
 // grow returns s with length n, reallocating only when its capacity is too small.
 func grow[T any](s []T, n int) []T {
 	if cap(s) >= n {
