@@ -128,15 +128,19 @@ func merge(encs []*Encoding) *Encoding {
 
 var errStride = errors.New("truncation: stride must be strictly less than the maximum length left for the sequence")
 
-// truncate keeps maxLen tokens and moves the rest into overflowing windows that overlap by stride.
-func (e *Encoding) truncate(maxLen, stride int, left bool) error {
+// truncate keeps maxLen tokens and moves the rest into overflowing windows that overlap by stride,
+// or drops the rest when keep is false.
+func (e *Encoding) truncate(maxLen, stride int, left, keep bool) error {
 	n := e.Len()
 	if maxLen >= n {
 		return nil
 	}
 	if maxLen == 0 {
 		old := *e
-		*e = Encoding{Overflowing: []*Encoding{&old}, text: old.text}
+		*e = Encoding{text: old.text}
+		if keep {
+			e.Overflowing = []*Encoding{&old}
+		}
 		return nil
 	}
 	if stride >= maxLen {
@@ -182,6 +186,9 @@ func (e *Encoding) truncate(maxLen, stride int, left bool) error {
 		}
 	}
 	first := window(parts[0])
+	if !keep {
+		parts = parts[:1]
+	}
 	for _, p := range parts[1:] {
 		first.Overflowing = append(first.Overflowing, window(p))
 	}

@@ -30,6 +30,10 @@ type Truncation struct {
 	Strategy string
 	// Direction is right (drop the end) or left (drop the start).
 	Direction string
+	// DropOverflow discards the cut-off windows instead of returning them in Overflowing. The
+	// library always builds them, and for a pair cut on both sides it combines every window of
+	// one input with every window of the other; callers that only use the first window save that.
+	DropOverflow bool
 }
 
 // Padding says how to pad encodings.
@@ -265,13 +269,13 @@ var (
 
 // truncatePair is truncate_encodings.
 func truncatePair(a, b *Encoding, maxLen int, tr *Truncation) error {
-	left := tr.Direction == "left"
+	left, keep := tr.Direction == "left", !tr.DropOverflow
 	if maxLen == 0 {
-		if err := a.truncate(0, tr.Stride, left); err != nil {
+		if err := a.truncate(0, tr.Stride, left, keep); err != nil {
 			return err
 		}
 		if b != nil {
-			return b.truncate(0, tr.Stride, left)
+			return b.truncate(0, tr.Stride, left, keep)
 		}
 		return nil
 	}
@@ -286,7 +290,7 @@ func truncatePair(a, b *Encoding, maxLen int, tr *Truncation) error {
 	switch tr.Strategy {
 	case "longest_first", "":
 		if b == nil {
-			return a.truncate(total-toRemove, tr.Stride, left)
+			return a.truncate(total-toRemove, tr.Stride, left, keep)
 		}
 		n1, n2 := a.Len(), b.Len()
 		swap := n1 > n2
@@ -305,10 +309,10 @@ func truncatePair(a, b *Encoding, maxLen int, tr *Truncation) error {
 		if swap {
 			n1, n2 = n2, n1
 		}
-		if err := a.truncate(n1, tr.Stride, left); err != nil {
+		if err := a.truncate(n1, tr.Stride, left, keep); err != nil {
 			return err
 		}
-		return b.truncate(n2, tr.Stride, left)
+		return b.truncate(n2, tr.Stride, left, keep)
 	default:
 		target := a
 		if tr.Strategy == "only_second" {
@@ -320,7 +324,7 @@ func truncatePair(a, b *Encoding, maxLen int, tr *Truncation) error {
 		if target.Len() <= toRemove {
 			return errTooShort
 		}
-		return target.truncate(target.Len()-toRemove, tr.Stride, left)
+		return target.truncate(target.Len()-toRemove, tr.Stride, left, keep)
 	}
 }
 

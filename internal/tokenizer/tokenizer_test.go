@@ -229,3 +229,28 @@ func TestBPEAcceptsBothMergeForms(t *testing.T) {
 		})
 	}
 }
+
+func TestDropOverflowKeepsOnlyTheFirstWindow(t *testing.T) {
+	tk := loadTestTokenizer(t, "bert-base-uncased")
+	long := strings.Repeat("one two three four five ", 20)
+	for _, strategy := range []string{"longest_first", "only_second"} {
+		t.Run(strategy, func(t *testing.T) {
+			o := Options{AddSpecialTokens: true, Truncation: &Truncation{MaxLength: 24, Stride: 4, Strategy: strategy}}
+			full, err := tk.EncodePair("where is four?", long, o)
+			if err != nil {
+				t.Fatal(err)
+			}
+			o.Truncation.DropOverflow = true
+			cut, err := tk.EncodePair("where is four?", long, o)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(full.Overflowing) == 0 || len(cut.Overflowing) != 0 {
+				t.Fatalf("overflowing windows: %d with, %d without DropOverflow", len(full.Overflowing), len(cut.Overflowing))
+			}
+			if !reflect.DeepEqual(full.IDs, cut.IDs) || !reflect.DeepEqual(full.Offsets, cut.Offsets) || !reflect.DeepEqual(full.SequenceIDs, cut.SequenceIDs) {
+				t.Fatalf("first window differs:\n%v\n%v", full.Tokens, cut.Tokens)
+			}
+		})
+	}
+}
