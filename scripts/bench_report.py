@@ -66,7 +66,7 @@ def main() -> None:
         for cfg in ("w1t1", "w1t2"):
             k = (f"{variant} bare {cfg}", 1)
             if k in runs:
-                print(f"| bare ORT session.Run, batch 1, {cfg[-2:]} thread{'s' if cfg[-1] != '1' else ''} | {fmt(p(k, 'p50'), 2)} | {fmt(p(k, 'p95'), 2)} |")
+                print(f"| bare ORT session.Run, batch 1, {cfg[-1]} thread{'s' if cfg[-1] != '1' else ''} | {fmt(p(k, 'p50'), 2)} | {fmt(p(k, 'p95'), 2)} |")
         for pid, label in peers:
             k = (f"{variant} {pid}", "single")
             if k in runs:
