@@ -75,13 +75,13 @@ func loadGoldens(t *testing.T) []golden {
 	return out
 }
 
-// testExports is the folder of tiny exported models (`make test-exports`); the test skips when it
-// is absent, unless BERTSERVE_REQUIRE_SETUP=1.
+// testExports is the folder of tiny exported models, $BERTSERVE_TEST_EXPORTS or where `make
+// test-exports` puts them; the test skips when it is absent, unless BERTSERVE_REQUIRE_SETUP=1.
 func testExports(t *testing.T) string {
 	t.Helper()
 	dir := os.Getenv("BERTSERVE_TEST_EXPORTS")
 	if dir == "" {
-		dir = filepath.Join(os.TempDir(), "bertserve-test-exports")
+		dir = filepath.Join(testenv.Root(), ".cache", "test-exports")
 	}
 	if _, err := os.Stat(dir); err != nil {
 		if os.Getenv("BERTSERVE_REQUIRE_SETUP") == "1" {
