@@ -87,7 +87,8 @@ func (e *Encoder) encodeCut(inputs []Input, c Cut, field string) ([]*tokenizer.E
 		if strategy == "" {
 			strategy = LongestFirst
 		}
-		opts.Truncation = &tokenizer.Truncation{MaxLength: e.MaxLength, Strategy: strategy, Direction: direction}
+		// Only the first window is used, so the cut-off rest is not built (for pairs it grows fast).
+		opts.Truncation = &tokenizer.Truncation{MaxLength: e.MaxLength, Strategy: strategy, Direction: direction, DropOverflow: true}
 		for _, i := range cut {
 			enc, err := e.encodeOne(inputs[i], opts)
 			if err != nil {
