@@ -202,9 +202,9 @@ func (b *Batcher) work() {
 // shorter to at most twice its length, or by at most a few tokens. A sequence that is not similar
 // to the batch (a short one next to a long anchor) waits for a batch of its own length instead,
 // which costs less than running its padding through the model. On top of it, next keeps a batch's
-// padding under a fifth of its tokens (padded ≤ 1.25 × real): on two cores that bound gave about
-// a tenth more throughput than the length rule alone, since padding costs as much as real tokens
-// while a smaller batch costs little more per token (docs/benchmarks.md).
+// padding under a fifth of its tokens (padded ≤ 1.25 × real): on two cores that bound gave a tenth
+// to a third more throughput than the length rule alone, since padding costs as much as real
+// tokens while a smaller batch costs little more per token (docs/benchmarks.md).
 func similar(shortest, longest int) bool {
 	const factor, slack = 2, 16
 	return longest <= max(factor*shortest, shortest+slack)
