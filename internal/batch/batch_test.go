@@ -79,26 +79,17 @@ func TestRunReturnsEachItemsRowsWithoutPadding(t *testing.T) {
 	}
 }
 
-func TestBatchesStayWithinTheTokenBudget(t *testing.T) {
+// queuedTogether holds the only worker on a one-item batch while items queue up behind it, then
+// lets it go and returns the shapes (size, seqLen) of the batches the items ran in.
+func queuedTogether(t *testing.T, cfg Config, items []Item) [][2]int {
+	t.Helper()
 	r := &fakeRunner{}
 	block := make(chan struct{})
-	first := true
-	r.before = func() {
-		if first {
-			first = false
-			<-block
-		}
-	}
-	b := newBatcher(t, r, Config{MaxBatchTokens: 40, MaxBatchSize: 8, Workers: 1, MaxQueued: 100})
-
-	// Hold the worker on a first batch so the rest queue up together.
+	var once sync.Once
+	r.before = func() { once.Do(func() { <-block }) }
+	b := newBatcher(t, r, cfg)
 	go b.Run(context.Background(), []Item{item(1)})
 	time.Sleep(20 * time.Millisecond)
-	items := []Item{item(make([]int64, 30)...)}
-	for range 12 {
-		items = append(items, item(1, 2, 3))
-	}
-	items = append(items, item(make([]int64, 30)...))
 	done := make(chan error)
 	go func() { _, err := b.Run(context.Background(), items); done <- err }()
 	time.Sleep(20 * time.Millisecond)
@@ -108,7 +99,17 @@ func TestBatchesStayWithinTheTokenBudget(t *testing.T) {
 	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	for _, bt := range r.batches[1:] {
+	return r.batches[1:]
+}
+
+func TestBatchesStayWithinTheTokenBudget(t *testing.T) {
+	items := []Item{item(make([]int64, 30)...)}
+	for range 12 {
+		items = append(items, item(1, 2, 3))
+	}
+	items = append(items, item(make([]int64, 30)...))
+	batches := queuedTogether(t, Config{MaxBatchTokens: 40, MaxBatchSize: 8, Workers: 1, MaxQueued: 100}, items)
+	for _, bt := range batches {
 		if bt[0] > 1 && bt[0]*bt[1] > 40 {
 			t.Errorf("batch %d×%d exceeds the 40-token budget", bt[0], bt[1])
 		}
@@ -116,10 +117,35 @@ func TestBatchesStayWithinTheTokenBudget(t *testing.T) {
 			t.Errorf("batch of %d exceeds max size 8", bt[0])
 		}
 	}
-	// The two long items share one batch (30×2 > 40 forbids it), so they run alone; the shorts
-	// fill batches of 8 and 4 without being padded to 30.
-	if got := len(r.batches); got != 1+4 {
-		t.Errorf("ran %d batches %v, want 5", got, r.batches)
+	// The two long items cannot share one batch (30×2 > 40), so they run alone; the shorts fill
+	// batches of 8 and 4 without being padded to 30.
+	if got := len(batches); got != 4 {
+		t.Errorf("ran %d batches %v after the first, want 4", got, batches)
+	}
+}
+
+func TestShortSequencesDoNotJoinALongBatch(t *testing.T) {
+	items := []Item{item(make([]int64, 100)...), item(make([]int64, 90)...)}
+	for range 6 {
+		items = append(items, item(1, 2, 3, 4))
+	}
+	batches := queuedTogether(t, Config{MaxBatchTokens: 1000, MaxBatchSize: 32, Workers: 1, MaxQueued: 100}, items)
+	// The budget would let all eight share one 8×100 batch; the padding bound keeps the two long
+	// ones together and the six short ones in a batch of their own length.
+	if want := [][2]int{{2, 100}, {6, 4}}; len(batches) != 2 || batches[0] != want[0] || batches[1] != want[1] {
+		t.Errorf("batches %v, want %v", batches, want)
+	}
+}
+
+func TestPassedDeadlineIsATimeout(t *testing.T) {
+	block := make(chan struct{})
+	b := newBatcher(t, &fakeRunner{before: func() { <-block }}, roomy)
+	defer close(block)
+	go b.Run(context.Background(), []Item{item(1)}) // occupies the only worker
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Millisecond)
+	defer cancel()
+	if _, err := b.Run(ctx, []Item{item(2)}); errs.CodeOf(err) != errs.Timeout {
+		t.Fatalf("err = %v, want a timeout", err)
 	}
 }
 

@@ -2,11 +2,7 @@ package batch
 
 import (
 	"context"
-	"sync"
 	"testing"
-	"time"
-
-	"github.com/bertserve/bertserve/internal/errs"
 )
 
 func TestGrowReusesCapacity(t *testing.T) {
@@ -65,46 +61,5 @@ func TestReusedFeedsArePaddedAfresh(t *testing.T) {
 	}
 	if res[0][1][0] != 10 || res[1][1][0] != 3 {
 		t.Errorf("sums = %v %v, want 10 and 3", res[0][1], res[1][1])
-	}
-}
-
-func TestPassedDeadlineIsATimeout(t *testing.T) {
-	block := make(chan struct{})
-	b := newBatcher(t, &fakeRunner{before: func() { <-block }}, roomy)
-	defer close(block)
-	go b.Run(context.Background(), []Item{item(1)}) // occupies the only worker
-	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Millisecond)
-	defer cancel()
-	if _, err := b.Run(ctx, []Item{item(2)}); errs.CodeOf(err) != errs.Timeout {
-		t.Fatalf("err = %v, want a timeout", err)
-	}
-}
-
-func TestShortSequencesDoNotJoinALongBatch(t *testing.T) {
-	r := &fakeRunner{}
-	block := make(chan struct{})
-	var once sync.Once
-	r.before = func() { once.Do(func() { <-block }) }
-	b := newBatcher(t, r, Config{MaxBatchTokens: 1000, MaxBatchSize: 32, Workers: 1, MaxQueued: 100})
-
-	go b.Run(context.Background(), []Item{item(1)}) // holds the worker while the rest queue up
-	time.Sleep(20 * time.Millisecond)
-	items := []Item{item(make([]int64, 100)...), item(make([]int64, 90)...)}
-	for range 6 {
-		items = append(items, item(1, 2, 3, 4))
-	}
-	done := make(chan error)
-	go func() { _, err := b.Run(context.Background(), items); done <- err }()
-	time.Sleep(20 * time.Millisecond)
-	close(block)
-	if err := <-done; err != nil {
-		t.Fatal(err)
-	}
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	// The budget would let all eight share one 8×100 batch; the padding bound keeps the two long
-	// ones together and the six short ones in a batch of their own length.
-	if want := [][2]int{{1, 1}, {2, 100}, {6, 4}}; len(r.batches) != 3 || r.batches[1] != want[1] || r.batches[2] != want[2] {
-		t.Errorf("batches %v, want %v", r.batches, want)
 	}
 }
