@@ -69,17 +69,18 @@ $(VENV)/.exporter: scripts/requirements.txt
 
 # Tiny seeded models of every architecture and task, exported as the server loads them, plus a
 # one-logit cross-encoder per architecture; cmd/server's parity test checks them against
-# testdata/pipelines. Rebuilt only when the scripts that make them change.
-$(TEST_EXPORTS)/.done: $(VENV)/.exporter scripts/export_onnx.py scripts/tests/exports.py scripts/tests/tiny_models.py scripts/gen_pipeline_goldens.py | setup
+# testdata/pipelines. pytest scripts/tests exports exactly those folders (as exports.py does) into
+# BERTSERVE_TEST_EXPORTS while it tests the exporter, so they are built once, by the test run;
+# both are redone only when a script they depend on changes.
+$(TEST_EXPORTS)/.done: $(VENV)/.exporter scripts/export_onnx.py scripts/finetune.py $(wildcard scripts/tests/*.py) scripts/gen_pipeline_goldens.py | setup
 	rm -rf $(TEST_EXPORTS)
-	$(VENV)/bin/python scripts/tests/exports.py $(TEST_EXPORTS)
+	BERTSERVE_TEST_EXPORTS=$(CURDIR)/$(TEST_EXPORTS) $(VENV)/bin/python -m pytest -q -p no:cacheprovider scripts/tests
 	$(VENV)/bin/python scripts/gen_pipeline_goldens.py export --extras-only $(TEST_EXPORTS)
 	touch $@
 
 test-exports: $(TEST_EXPORTS)/.done ## tiny exported models of every task, for the parity tests
 
-test-py: $(VENV)/.exporter ## the exporter's and fine-tuning script's tests (pytest scripts/tests)
-	$(VENV)/bin/python -m pytest -q -p no:cacheprovider scripts/tests
+test-py: test-exports ## the exporter's and fine-tuning script's tests (pytest scripts/tests, run by test-exports)
 
 models-all: setup $(VENV)/.exporter ## every model of scripts/models.lock into models/ (sha256-verified)
 	PYTHON=$(CURDIR)/$(VENV)/bin/python scripts/fetch_models.sh
