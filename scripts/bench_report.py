@@ -83,12 +83,20 @@ def main() -> None:
     print()
 
     short, mix = ("fp32 server c16", None), ("fp32 server c16 long10", None)
-    print("### 10 % long inputs (fp32, 16 clients)\n")
+    print("### 10 % long inputs (fp32, 16 closed-loop clients)\n")
     print("| requests | p50 ms | p95 ms | p99 ms |")
     print("|---|---:|---:|---:|")
     print(f"| short only: every request | {fmt(p(short, 'p50'), 1)} | {fmt(p(short, 'p95'), 1)} | {fmt(p(short, 'p99'), 1)} |")
     print(f"| 10 % long: the short requests | {fmt(p(mix, 'p50', 'short_latency_ms'), 1)} | {fmt(p(mix, 'p95', 'short_latency_ms'), 1)} | {fmt(p(mix, 'p99', 'short_latency_ms'), 1)} |")
     print(f"| 10 % long: the long requests | {fmt(p(mix, 'p50', 'long_latency_ms'), 1)} | {fmt(p(mix, 'p95', 'long_latency_ms'), 1)} | {fmt(p(mix, 'p99', 'long_latency_ms'), 1)} |")
+    o_short, o_mix = ("fp32 server open20", None), ("fp32 server open20 long10", None)
+    if o_short in runs:
+        print("\nOpen loop, 20 requests a second (fp32):\n")
+        print("| requests | p50 ms | p95 ms | p99 ms |")
+        print("|---|---:|---:|---:|")
+        print(f"| short only: every request | {fmt(p(o_short, 'p50'), 1)} | {fmt(p(o_short, 'p95'), 1)} | {fmt(p(o_short, 'p99'), 1)} |")
+        print(f"| 10 % long: the short requests | {fmt(p(o_mix, 'p50', 'short_latency_ms'), 1)} | {fmt(p(o_mix, 'p95', 'short_latency_ms'), 1)} | {fmt(p(o_mix, 'p99', 'short_latency_ms'), 1)} |")
+        print(f"| 10 % long: the long requests | {fmt(p(o_mix, 'p50', 'long_latency_ms'), 1)} | {fmt(p(o_mix, 'p95', 'long_latency_ms'), 1)} | {fmt(p(o_mix, 'p99', 'long_latency_ms'), 1)} |")
     b32 = ("fp32 server c4 batch32", None)
     if b32 in runs:
         print(f"\nClient batches of 32 sentences, 4 clients: {fmt(rate(b32))} sentences/s "

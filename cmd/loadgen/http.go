@@ -27,7 +27,8 @@ type httpRun struct {
 	requests    int           // stop after this many (0: use duration)
 	duration    time.Duration // stop after this long
 	warmup      time.Duration
-	pid         int // server process whose RSS is sampled; 0: none
+	pid         int     // server process whose RSS is sampled; 0: none
+	rate        float64 // requests per second on a fixed schedule (open loop); 0: closed loop
 	seed        uint64
 }
 
@@ -74,7 +75,7 @@ func (h *httpRun) run(ctx context.Context, c *corpus, name string) (*Report, err
 		cancel()
 	}
 
-	rep := &Report{Name: name, Mode: "http", Concurrency: h.concurrency, ClientBatch: h.clientBatch, LongFrac: h.longFrac}
+	rep := &Report{Name: name, Mode: "http", Concurrency: h.concurrency, Rate: h.rate, ClientBatch: h.clientBatch, LongFrac: h.longFrac}
 	var rssMax atomic.Int64
 	stopRSS := make(chan struct{})
 	var rssDone sync.WaitGroup
@@ -150,17 +151,47 @@ type results struct {
 	firstErr  string
 }
 
+// add records one answer; a nil *results discards it (warm-up). Answers to requests cut short by
+// the end of a timed run (ctx ended, no request limit) are not counted.
+func (res *results) add(ctx context.Context, timed bool, b body, status, tokens int, took time.Duration, err error, answer []byte) {
+	if res == nil || (timed && ctx.Err() != nil) {
+		return
+	}
+	res.mu.Lock()
+	defer res.mu.Unlock()
+	switch {
+	case err != nil:
+		res.errors++
+		if res.firstErr == "" {
+			res.firstErr = err.Error()
+		}
+	case status == http.StatusTooManyRequests:
+		res.rejected++
+	case status != http.StatusOK:
+		res.errors++
+		if res.firstErr == "" {
+			res.firstErr = fmt.Sprintf("HTTP %d: %.200s", status, answer)
+		}
+	default:
+		res.samples = append(res.samples, sample{took: took, long: b.long})
+		res.sequences += b.n
+		res.tokens += tokens
+	}
+}
+
 // drive runs the clients until ctx ends or, with limit > 0, until limit requests have been sent.
+// With a rate it sends requests on a fixed schedule instead (see driveRate).
 func (h *httpRun) drive(ctx context.Context, client *http.Client, endpoint string, bodies []body, limit int, res *results) {
+	if h.rate > 0 {
+		h.driveRate(ctx, client, endpoint, bodies, limit, res)
+		return
+	}
 	var sent atomic.Int64
 	var wg sync.WaitGroup
 	for w := range h.concurrency {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			var local []sample
-			var seqs, toks, errs, rejected int
-			firstErr := ""
 			buf := make([]byte, 0, 64<<10)
 			for i := w; ctx.Err() == nil; i += h.concurrency {
 				if limit > 0 && sent.Add(1) > int64(limit) {
@@ -169,41 +200,41 @@ func (h *httpRun) drive(ctx context.Context, client *http.Client, endpoint strin
 				b := bodies[i%len(bodies)]
 				t0 := time.Now()
 				status, tokens, err := post(ctx, client, endpoint, b.data, &buf)
-				took := time.Since(t0)
-				switch {
-				case ctx.Err() != nil && limit == 0:
-					// The run ended while this request was in flight; it is not counted.
-				case err != nil:
-					errs++
-					if firstErr == "" {
-						firstErr = err.Error()
-					}
-				case status == http.StatusTooManyRequests:
-					rejected++
-				case status != http.StatusOK:
-					errs++
-					if firstErr == "" {
-						firstErr = fmt.Sprintf("HTTP %d: %.200s", status, buf)
-					}
-				default:
-					local = append(local, sample{took: took, long: b.long})
-					seqs += b.n
-					toks += tokens
-				}
+				res.add(ctx, limit == 0, b, status, tokens, time.Since(t0), err, buf)
 			}
-			if res == nil {
-				return
-			}
-			res.mu.Lock()
-			res.samples = append(res.samples, local...)
-			res.sequences += seqs
-			res.tokens += toks
-			res.errors += errs
-			res.rejected += rejected
-			if res.firstErr == "" {
-				res.firstErr = firstErr
-			}
-			res.mu.Unlock()
+		}()
+	}
+	wg.Wait()
+}
+
+// driveRate sends h.rate requests a second on a fixed schedule (open loop), whatever the pace of
+// the answers, with at most h.concurrency in flight. A request's latency counts from the moment it
+// was due, so a server that falls behind is charged for the wait.
+func (h *httpRun) driveRate(ctx context.Context, client *http.Client, endpoint string, bodies []body, limit int, res *results) {
+	interval := time.Duration(float64(time.Second) / h.rate)
+	slots := make(chan struct{}, h.concurrency)
+	var wg sync.WaitGroup
+	start := time.Now()
+schedule:
+	for i := 0; limit == 0 || i < limit; i++ {
+		due := start.Add(time.Duration(i) * interval)
+		select {
+		case <-ctx.Done():
+			break schedule
+		case <-time.After(time.Until(due)):
+		}
+		select {
+		case <-ctx.Done():
+			break schedule
+		case slots <- struct{}{}:
+		}
+		b := bodies[i%len(bodies)]
+		wg.Add(1)
+		go func() {
+			defer func() { <-slots; wg.Done() }()
+			var buf []byte
+			status, tokens, err := post(ctx, client, endpoint, b.data, &buf)
+			res.add(ctx, limit == 0, b, status, tokens, time.Since(due), err, buf)
 		}()
 	}
 	wg.Wait()

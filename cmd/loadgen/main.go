@@ -50,6 +50,7 @@ func run(args []string) error {
 	requests := fs.Int("n", 0, "http: stop after this many requests instead of after -d")
 	warmup := fs.Duration("warmup", 3*time.Second, "http: load before measuring, not counted")
 	pid := fs.Int("pid", 0, "http: server process id whose RSS is reported")
+	rate := fs.Float64("rate", 0, "http: send this many requests a second whatever the answers' pace (open loop, at most -c in flight); 0: each client waits for its answer")
 
 	modelDir := fs.String("model", "models/all-MiniLM-L6-v2", "bare: model folder (model.onnx, tokenizer.json)")
 	maxLength := fs.Int("max-length", 256, "bare: tokens per text after the cut (the model's max_length)")
@@ -73,7 +74,7 @@ func run(args []string) error {
 	switch *mode {
 	case "http":
 		h := &httpRun{url: *url, concurrency: *conc, clientBatch: *clientBatch, longFrac: *long,
-			requests: *requests, duration: *duration, warmup: *warmup, pid: *pid, seed: *seed}
+			requests: *requests, duration: *duration, warmup: *warmup, pid: *pid, seed: *seed, rate: *rate}
 		rep, err := h.run(ctx, c, *name)
 		if err != nil {
 			return err

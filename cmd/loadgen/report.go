@@ -14,6 +14,7 @@ type Report struct {
 	Name        string  `json:"name"`
 	Mode        string  `json:"mode"` // http or bare
 	Concurrency int     `json:"concurrency"`
+	Rate        float64 `json:"rate,omitempty"` // requests a second, open loop
 	ClientBatch int     `json:"client_batch"`
 	LongFrac    float64 `json:"long_frac"`
 	Seconds     float64 `json:"seconds"`
