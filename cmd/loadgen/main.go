@@ -4,6 +4,8 @@
 // real corpus (../shared/data: Tatoeba sentences, and CoNLL-2003 news joined into long documents
 // for -long), one text or a client batch per request, and prints requests, sequences and tokens
 // per second, p50/p95/p99 latency and errors (with -pid, also the server's RSS at start and end).
+// With -rate it sends requests on a fixed schedule instead (open loop), latency counted from when
+// each was due.
 //
 // In bare mode it runs the same corpus, tokenized beforehand, through ONNX Runtime's session.Run
 // alone at each batch size of -batches: the limit the server is held against.
