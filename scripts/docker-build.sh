@@ -54,9 +54,9 @@ case "$variant" in
     if [ ! -f "$jar" ] || [ "$(sha256sum "$jar" | cut -d' ' -f1)" != "$ORT_GPU_JAR_SHA256" ]; then
       log "fetching com.microsoft.onnxruntime:onnxruntime_gpu:$ORT_GPU_VERSION (Maven Central)"
       mkdir -p "$cache"
-      curl -sSfL -o "$jar.tmp" \
-        "https://repo1.maven.org/maven2/com/microsoft/onnxruntime/onnxruntime_gpu/$ORT_GPU_VERSION/onnxruntime_gpu-$ORT_GPU_VERSION.jar"
-      mv "$jar.tmp" "$jar"
+      command -v mvn >/dev/null 2>&1 || die "'mvn' is required (it downloads the CUDA build of ONNX Runtime)"
+      mvn -q -B dependency:copy -Dartifact="com.microsoft.onnxruntime:onnxruntime_gpu:$ORT_GPU_VERSION" \
+        -DoutputDirectory="$cache" >&2 || die "mvn could not fetch onnxruntime_gpu $ORT_GPU_VERSION"
     fi
     got="$(sha256sum "$jar" | cut -d' ' -f1)"
     [ "$got" = "$ORT_GPU_JAR_SHA256" ] || die "$jar: sha256 $got, expected $ORT_GPU_JAR_SHA256"

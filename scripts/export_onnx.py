@@ -245,10 +245,10 @@ def entailment_id(config) -> int | None:
     return None
 
 
-def problem_type(config) -> str:
-    if config.problem_type:
-        return config.problem_type
-    return "regression" if config.num_labels == 1 else "single_label_classification"
+def problem_type(config) -> str | None:
+    """The checkpoint's problem_type, or None when it sets none: the server then scores as the
+    Hugging Face pipeline does (sigmoid for one logit, softmax for several)."""
+    return config.problem_type or None
 
 
 def load_tokenizer(source: Path):
@@ -507,7 +507,8 @@ def build_config(plan: Plan, args) -> dict:
     if plan.task in ("text-classification", "zero-shot-classification", "token-classification"):
         cfg["id2label"] = id2label(plan.config)
     if plan.task in ("text-classification", "zero-shot-classification"):
-        cfg["problem_type"] = problem_type(plan.config)
+        if problem_type(plan.config):
+            cfg["problem_type"] = problem_type(plan.config)
     if plan.task == "fill-mask":
         cfg["mask_token"] = plan.tokenizer.mask_token
     if plan.task == "zero-shot-classification":

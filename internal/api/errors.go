@@ -23,8 +23,13 @@ var statusOf = map[errs.Code]int{
 	errs.Overloaded:   http.StatusTooManyRequests,
 	errs.Unavailable:  http.StatusServiceUnavailable,
 	errs.Timeout:      http.StatusGatewayTimeout,
+	errs.Canceled:     statusClientClosed,
 	errs.Internal:     http.StatusInternalServerError,
 }
+
+// statusClientClosed is the status logged for a request whose client disconnected (nginx's 499);
+// nobody is left to read it.
+const statusClientClosed = 499
 
 // ErrorBody is the JSON body of every 4xx and 5xx response.
 type ErrorBody struct {

@@ -58,6 +58,24 @@ func (l *Labels) UnmarshalJSON(data []byte) error {
 	return nil
 }
 
+// Targets is a JSON list of strings, or one string: the fill-mask candidates to score.
+type Targets []string
+
+// UnmarshalJSON accepts "word" or ["word", ...].
+func (t *Targets) UnmarshalJSON(data []byte) error {
+	var s string
+	if json.Unmarshal(data, &s) == nil {
+		*t = Targets{s}
+		return nil
+	}
+	var list []string
+	if err := json.Unmarshal(data, &list); err != nil {
+		return errs.Field(errs.Invalid, "targets", "must be a string or a list of strings")
+	}
+	*t = list
+	return nil
+}
+
 // ClassifyRequest is the body of POST /v1/classify.
 type ClassifyRequest struct {
 	Inputs          TextInputs  `json:"inputs"`
@@ -179,7 +197,7 @@ type QARequest struct {
 	MaxAnswerLen           *int     `json:"max_answer_len,omitempty"`   // default 15
 	MaxSeqLen              *int     `json:"max_seq_len,omitempty"`      // default min(384, the model's max_length)
 	DocStride              *int     `json:"doc_stride,omitempty"`       // default min(max_seq_len/2, 128)
-	MaxQuestionLen         *int     `json:"max_question_len,omitempty"` // default 64
+	MaxQuestionLen         *int     `json:"max_question_len,omitempty"` // accepted and ignored, as by the HF fast-tokenizer pipeline
 	HandleImpossibleAnswer bool     `json:"handle_impossible_answer,omitempty"`
 	AlignToWords           *bool    `json:"align_to_words,omitempty"` // default true
 	Model                  string   `json:"model,omitempty"`
@@ -245,7 +263,7 @@ type QAResponse struct {
 type FillMaskRequest struct {
 	Inputs   Texts    `json:"inputs"`
 	TopK     *int     `json:"top_k,omitempty"`   // default 5
-	Targets  []string `json:"targets,omitempty"` // score only these tokens
+	Targets  Targets  `json:"targets,omitempty"` // score only these tokens
 	Truncate *bool    `json:"truncate,omitempty"`
 	Model    string   `json:"model,omitempty"`
 }
@@ -344,8 +362,8 @@ func (r *ZeroShotRequest) Validate(maxInputs int) error {
 		return errs.Field(errs.Invalid, "candidate_labels", "%d inputs × %d labels make %d pairs, more than the limit of %d per request",
 			len(r.Inputs), len(r.CandidateLabels), n, maxInputs)
 	}
-	if r.HypothesisTemplate != "" && !strings.Contains(r.HypothesisTemplate, "{}") {
-		return errs.Field(errs.Invalid, "hypothesis_template", "must contain {} where the label goes")
+	if r.HypothesisTemplate != "" && strings.Count(r.HypothesisTemplate, "{}") != 1 {
+		return errs.Field(errs.Invalid, "hypothesis_template", "must contain {} once, where the label goes")
 	}
 	return nil
 }

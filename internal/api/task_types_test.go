@@ -43,6 +43,8 @@ func TestTaskRoutesRejectBadParametersNamingTheField(t *testing.T) {
 		{"/v1/zero-shot", `{"inputs": "a"}`, "candidate_labels"},
 		{"/v1/zero-shot", `{"inputs": "a", "candidate_labels": 3}`, "candidate_labels"},
 		{"/v1/zero-shot", `{"inputs": "a", "candidate_labels": "x,y", "hypothesis_template": "about"}`, "hypothesis_template"},
+		{"/v1/zero-shot", `{"inputs": "a", "candidate_labels": "x,y", "hypothesis_template": "{} or {}"}`, "hypothesis_template"},
+		{"/v1/fill-mask", `{"inputs": "a [MASK]", "targets": 3}`, "targets"},
 		{"/v1/zero-shot", `{"inputs": ["a","b","c"], "candidate_labels": ["x","y","z"]}`, "candidate_labels"}, // 9 pairs > 8
 	}
 	for _, tc := range tests {

@@ -168,11 +168,14 @@ func (b *Batcher) Run(ctx context.Context, items []Item) ([]Result, error) {
 	}
 }
 
-// contextError turns a passed deadline into errs.Timeout, which clients see as 504; other errors
-// (a client that went away, a failed run) pass through.
+// contextError turns a passed deadline into errs.Timeout, which clients see as 504, and a client
+// that went away into errs.Canceled, which is not a server failure.
 func contextError(err error) error {
-	if errors.Is(err, context.DeadlineExceeded) {
+	switch {
+	case errors.Is(err, context.DeadlineExceeded):
 		return errs.New(errs.Timeout, "the request's deadline passed before its inputs ran; retry, or send fewer inputs")
+	case errors.Is(err, context.Canceled):
+		return errs.New(errs.Canceled, "the client closed the request")
 	}
 	return err
 }

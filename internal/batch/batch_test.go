@@ -176,7 +176,7 @@ func TestCancelledItemsNeverReachTheModel(t *testing.T) {
 	go func() { _, err := b.Run(ctx, []Item{item(7), item(8)}); done <- err }()
 	time.Sleep(20 * time.Millisecond)
 	cancel()
-	if err := <-done; !errors.Is(err, context.Canceled) {
+	if err := <-done; errs.CodeOf(err) != errs.Canceled {
 		t.Fatalf("err = %v", err)
 	}
 	close(block)

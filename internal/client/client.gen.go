@@ -470,10 +470,21 @@ type FillMaskRequest struct {
 	Inputs Texts   `json:"inputs"`
 	Model  *string `json:"model,omitempty"`
 
-	// Targets Score only these tokens.
-	Targets  *[]string `json:"targets,omitempty"`
-	TopK     *int      `json:"top_k,omitempty"`
-	Truncate *bool     `json:"truncate,omitempty"`
+	// Targets Score only these tokens (a word that is not one token counts as its first token).
+	Targets  *FillMaskRequest_Targets `json:"targets,omitempty"`
+	TopK     *int                     `json:"top_k,omitempty"`
+	Truncate *bool                    `json:"truncate,omitempty"`
+}
+
+// FillMaskRequestTargets0 defines model for FillMaskRequest.Targets.0.
+type FillMaskRequestTargets0 = string
+
+// FillMaskRequestTargets1 defines model for FillMaskRequest.Targets.1.
+type FillMaskRequestTargets1 = []string
+
+// FillMaskRequest_Targets Score only these tokens (a word that is not one token counts as its first token).
+type FillMaskRequest_Targets struct {
+	union json.RawMessage
 }
 
 // FillMaskResponse defines model for FillMaskResponse.
@@ -997,8 +1008,10 @@ type Usage struct {
 
 // ZeroShotRequest defines model for ZeroShotRequest.
 type ZeroShotRequest struct {
-	CandidateLabels    ZeroShotRequest_CandidateLabels `json:"candidate_labels"`
-	HypothesisTemplate *string                         `json:"hypothesis_template,omitempty"`
+	CandidateLabels ZeroShotRequest_CandidateLabels `json:"candidate_labels"`
+
+	// HypothesisTemplate Must contain {} once, where the label goes.
+	HypothesisTemplate *string `json:"hypothesis_template,omitempty"`
 
 	// Inputs One text, or a list of texts (at most --max-client-batch-size, default 512).
 	Inputs     Texts   `json:"inputs"`
@@ -1141,6 +1154,68 @@ type TokenizeJSONRequestBody = TokenizeRequest
 
 // ZeroShotJSONRequestBody defines body for ZeroShot for application/json ContentType.
 type ZeroShotJSONRequestBody = ZeroShotRequest
+
+// AsFillMaskRequestTargets0 returns the union data inside the FillMaskRequest_Targets as a FillMaskRequestTargets0
+func (t FillMaskRequest_Targets) AsFillMaskRequestTargets0() (FillMaskRequestTargets0, error) {
+	var body FillMaskRequestTargets0
+	err := json.Unmarshal(t.union, &body)
+	return body, err
+}
+
+// FromFillMaskRequestTargets0 overwrites any union data inside the FillMaskRequest_Targets as the provided FillMaskRequestTargets0
+func (t *FillMaskRequest_Targets) FromFillMaskRequestTargets0(v FillMaskRequestTargets0) error {
+	b, err := json.Marshal(v)
+	t.union = b
+	return err
+}
+
+// MergeFillMaskRequestTargets0 performs a merge with any union data inside the FillMaskRequest_Targets, using the provided FillMaskRequestTargets0
+func (t *FillMaskRequest_Targets) MergeFillMaskRequestTargets0(v FillMaskRequestTargets0) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+
+	merged, err := runtime.JSONMerge(t.union, b)
+	t.union = merged
+	return err
+}
+
+// AsFillMaskRequestTargets1 returns the union data inside the FillMaskRequest_Targets as a FillMaskRequestTargets1
+func (t FillMaskRequest_Targets) AsFillMaskRequestTargets1() (FillMaskRequestTargets1, error) {
+	var body FillMaskRequestTargets1
+	err := json.Unmarshal(t.union, &body)
+	return body, err
+}
+
+// FromFillMaskRequestTargets1 overwrites any union data inside the FillMaskRequest_Targets as the provided FillMaskRequestTargets1
+func (t *FillMaskRequest_Targets) FromFillMaskRequestTargets1(v FillMaskRequestTargets1) error {
+	b, err := json.Marshal(v)
+	t.union = b
+	return err
+}
+
+// MergeFillMaskRequestTargets1 performs a merge with any union data inside the FillMaskRequest_Targets, using the provided FillMaskRequestTargets1
+func (t *FillMaskRequest_Targets) MergeFillMaskRequestTargets1(v FillMaskRequestTargets1) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+
+	merged, err := runtime.JSONMerge(t.union, b)
+	t.union = merged
+	return err
+}
+
+func (t FillMaskRequest_Targets) MarshalJSON() ([]byte, error) {
+	b, err := t.union.MarshalJSON()
+	return b, err
+}
+
+func (t *FillMaskRequest_Targets) UnmarshalJSON(b []byte) error {
+	err := t.union.UnmarshalJSON(b)
+	return err
+}
 
 // AsOpenAIEmbeddingEmbedding0 returns the union data inside the OpenAIEmbedding_Embedding as a OpenAIEmbeddingEmbedding0
 func (t OpenAIEmbedding_Embedding) AsOpenAIEmbeddingEmbedding0() (OpenAIEmbeddingEmbedding0, error) {

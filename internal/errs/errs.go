@@ -20,6 +20,7 @@ const (
 	Overloaded   Code = "overloaded"     // the queue is full: retry later
 	Unavailable  Code = "unavailable"    // not ready, or shutting down
 	Timeout      Code = "timeout"        // the request's deadline passed before it ran
+	Canceled     Code = "canceled"       // the client went away before the answer was ready
 	Internal     Code = "internal"       // a bug or an inference failure: details go to the log
 )
 

@@ -67,12 +67,13 @@ def test_multi_label_problem_type_is_kept(tmp_path):
     assert cfg["id2label"] == {"0": "toxic", "1": "insult", "2": "threat"}
 
 
-def test_one_logit_cross_encoder_is_regression(tmp_path):
+def test_one_logit_cross_encoder_leaves_problem_type_unset(tmp_path):
     ckpt = tiny_models.make_checkpoint("bert", "text-classification", tmp_path / "ckpt", labels=["LABEL_0"])
     export(ckpt, tmp_path / "out")
     cfg = config_of(tmp_path / "out")
     assert cfg["task"] == "text-classification"
-    assert cfg["problem_type"] == "regression"
+    # No problem_type: the server applies a sigmoid to the one logit, as the HF pipeline does.
+    assert "problem_type" not in cfg
     assert cfg["inputs"]["token_type_ids"] == "token_type_ids"
 
 
