@@ -261,11 +261,11 @@ type QAResponse struct {
 
 // FillMaskRequest is the body of POST /v1/fill-mask.
 type FillMaskRequest struct {
-	Inputs   Texts    `json:"inputs"`
-	TopK     *int     `json:"top_k,omitempty"`   // default 5
-	Targets  Targets  `json:"targets,omitempty"` // score only these tokens
-	Truncate *bool    `json:"truncate,omitempty"`
-	Model    string   `json:"model,omitempty"`
+	Inputs   Texts   `json:"inputs"`
+	TopK     *int    `json:"top_k,omitempty"`   // default 5
+	Targets  Targets `json:"targets,omitempty"` // score only these tokens
+	Truncate *bool   `json:"truncate,omitempty"`
+	Model    string  `json:"model,omitempty"`
 }
 
 // Validate checks the request against the server's limits.
