@@ -3,7 +3,6 @@ package main
 import (
 	"bytes"
 	"compress/gzip"
-	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
@@ -16,7 +15,6 @@ import (
 	"sort"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/bertserve/bertserve/internal/testenv"
 )
@@ -96,7 +94,6 @@ func testExports(t *testing.T) string {
 // folder, and returns its URL; it stops when the test ends.
 func startModels(t *testing.T, exports string, names []string) string {
 	t.Helper()
-	lib := testenv.ORTLib(t)
 	dir := t.TempDir()
 	for _, name := range names {
 		src := filepath.Join(exports, name)
@@ -107,38 +104,7 @@ func startModels(t *testing.T, exports string, names []string) string {
 			t.Fatal(err)
 		}
 	}
-	m := NewMain()
-	m.Stderr = io.Discard
-	env := map[string]string{"BERTSERVE_ADDR": "127.0.0.1:0", "BERTSERVE_MODELS": dir, "BERTSERVE_ORT_LIB": lib}
-	if err := m.ParseFlags(nil, func(k string) string { return env[k] }); err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- m.Run(ctx) }()
-	t.Cleanup(func() {
-		cancel()
-		<-done
-	})
-	var url string
-	select {
-	case addr := <-m.addr:
-		url = "http://" + addr
-	case err := <-done:
-		t.Fatalf("server: %v", err)
-	case <-time.After(2 * time.Minute):
-		t.Fatal("server did not start")
-	}
-	for deadline := time.Now().Add(2 * time.Minute); time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
-		if resp, err := http.Get(url + "/readyz"); err == nil {
-			resp.Body.Close()
-			if resp.StatusCode == 200 {
-				return url
-			}
-		}
-	}
-	t.Fatal("server not ready after 2 minutes")
-	return ""
+	return startServerWith(t, map[string]string{"BERTSERVE_MODELS": dir})
 }
 
 // TestTaskEndpointsMatchHuggingFacePipelines posts every golden request to the tiny exported
