@@ -63,7 +63,7 @@ func (r *Registry) Get(name string) (*Model, error) {
 	if m, ok := r.byName[name]; ok {
 		return m, nil
 	}
-	return nil, errs.Field(errs.NotFound, "model", "no model named %q (served: %s)", name, strings.Join(r.names(""), ", "))
+	return nil, errs.Field(errs.NotFound, "model", "no model named %q (served: %s)", name, strings.Join(r.names(), ", "))
 }
 
 // pick returns the named model, or the first one that has the pipeline when name is empty. A
@@ -179,12 +179,10 @@ func (r *Registry) Encoder(name string) (*pipeline.Encoder, string, error) {
 	return m.Encoder, name, nil
 }
 
-func (r *Registry) names(task string) []string {
-	var names []string
-	for _, m := range r.models {
-		if task == "" || m.Config.Task == task {
-			names = append(names, m.Config.Name)
-		}
+func (r *Registry) names() []string {
+	names := make([]string, len(r.models))
+	for i, m := range r.models {
+		names[i] = m.Config.Name
 	}
 	return names
 }

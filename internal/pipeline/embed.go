@@ -3,7 +3,6 @@ package pipeline
 import (
 	"context"
 	"time"
-	"unicode/utf8"
 
 	"github.com/bertserve/bertserve/internal/batch"
 	"github.com/bertserve/bertserve/internal/errs"
@@ -133,37 +132,13 @@ func splitRows(flat []float32, width int) [][]float32 {
 // tokensOf lists enc's tokens with character offsets into text (or into pair, for tokens of the
 // second sequence).
 func tokensOf(text, pair string, enc *tokenizer.Encoding) []Token {
-	chars := [2][]int{charIndex(text), charIndex(pair)}
+	offs := enc.CharOffsets(text, pair)
 	toks := make([]Token, len(enc.IDs))
 	for i := range toks {
-		seq := 0
-		if enc.SequenceIDs[i] == 1 {
-			seq = 1
-		}
-		idx := chars[seq]
-		off := enc.Offsets[i]
 		toks[i] = Token{
-			ID: enc.IDs[i], Text: enc.Tokens[i],
-			Start: idx[min(off.Start, len(idx)-1)], End: idx[min(off.End, len(idx)-1)],
+			ID: enc.IDs[i], Text: enc.Tokens[i], Start: offs[i].Start, End: offs[i].End,
 			TypeID: enc.TypeIDs[i], Special: enc.SpecialTokensMask[i] == 1,
 		}
 	}
 	return toks
-}
-
-// charIndex maps each byte position of s, and len(s), to the number of code points before it (a
-// byte inside a code point maps to that code point).
-func charIndex(s string) []int {
-	idx := make([]int, len(s)+1)
-	n := 0
-	for i := 0; i < len(s); i++ {
-		if utf8.RuneStart(s[i]) {
-			idx[i] = n
-			n++
-		} else {
-			idx[i] = n - 1
-		}
-	}
-	idx[len(s)] = n
-	return idx
 }

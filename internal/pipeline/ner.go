@@ -63,14 +63,10 @@ func (r *Recognizer) Recognize(ctx context.Context, req NERRequest) (*NERResult,
 
 	out := &NERResult{Entities: make([][]postprocess.Entity, len(req.Inputs)), PromptTokens: tokens}
 	perInput := make([]int, len(req.Inputs))
-	chars := make([][]int, len(req.Inputs))
 	for w, enc := range windows {
 		i := owners[w]
 		perInput[i]++
-		if chars[i] == nil {
-			chars[i] = charIndex(req.Inputs[i])
-		}
-		toks := r.nerTokens(req.Inputs[i], chars[i], enc, rows[w][0])
+		toks := r.nerTokens(req.Inputs[i], enc, rows[w][0])
 		ents := postprocess.Entities(toks, req.Aggregation, r.Labels, req.IgnoreLabels, r.Encoder.Tokenizer.DecodeTokens)
 		out.Entities[i] = append(out.Entities[i], ents...)
 	}
@@ -86,15 +82,16 @@ func (r *Recognizer) Recognize(ctx context.Context, req NERRequest) (*NERResult,
 }
 
 // nerTokens turns one window's non-special tokens into scored tokens with character offsets.
-func (r *Recognizer) nerTokens(text string, chars []int, enc *tokenizer.Encoding, logits []float32) []postprocess.NERToken {
+func (r *Recognizer) nerTokens(text string, enc *tokenizer.Encoding, logits []float32) []postprocess.NERToken {
 	width := len(r.Labels)
 	runes := []rune(text)
+	offs := enc.CharOffsets(text, "")
 	var toks []postprocess.NERToken
 	for k, id := range enc.IDs {
 		if enc.SpecialTokensMask[k] == 1 {
 			continue
 		}
-		start, end := chars[enc.Offsets[k].Start], chars[enc.Offsets[k].End]
+		start, end := offs[k].Start, offs[k].End
 		word, _ := r.Encoder.Tokenizer.IDToToken(id)
 		ref := string(runes[start:end])
 		var subword bool

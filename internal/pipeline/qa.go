@@ -76,13 +76,10 @@ func (a *Answerer) Answer(ctx context.Context, req QARequest) (*QAResult, error)
 	for i := range nulls {
 		nulls[i] = postprocess.InitialNullScore
 	}
-	chars := make([][]int, len(req.Inputs))
 	for w, enc := range windows {
 		i := owners[w]
 		context := req.Inputs[i].Context
-		if chars[i] == nil {
-			chars[i] = charIndex(context)
-		}
+		offs := enc.CharOffsets(req.Inputs[i].Question, context)
 		allowed := make([]bool, enc.Len())
 		for k := range allowed {
 			allowed[k] = enc.SequenceIDs[k] == 1 || enc.IDs[k] == a.CLSID
@@ -91,7 +88,7 @@ func (a *Answerer) Answer(ctx context.Context, req QARequest) (*QAResult, error)
 		spans, nulls[i] = postprocess.SelectSpans(rows[w][0], rows[w][1], allowed, preTopK, req.MaxAnswerLen, req.HandleImpossible, nulls[i])
 		runes := []rune(context)
 		for _, s := range spans {
-			from, to := spanChars(enc, chars[i], s, req.AlignToWords)
+			from, to := spanChars(enc, offs, s, req.AlignToWords)
 			text := ""
 			if from < to {
 				text = string(runes[from:to])
@@ -121,25 +118,26 @@ func (a *Answerer) windows(in QAInput, req QARequest, i int) ([]*tokenizer.Encod
 	return append([]*tokenizer.Encoding{enc}, enc.Overflowing...), nil
 }
 
-// spanChars maps a token span of a window to characters of the context: whole words when align is
-// set and both ends belong to words, else the tokens' own offsets.
-func spanChars(enc *tokenizer.Encoding, chars []int, s postprocess.Span, align bool) (int, int) {
+// spanChars maps a token span of a window to characters of the context (offs are the window's
+// character offsets): whole words when align is set and both ends belong to words, else the
+// tokens' own offsets.
+func spanChars(enc *tokenizer.Encoding, offs []tokenizer.Offset, s postprocess.Span, align bool) (int, int) {
 	if align {
 		sw, ew := enc.WordIDs[s.Start], enc.WordIDs[s.End]
 		if sw >= 0 && ew >= 0 {
-			from, _, ok1 := wordBytes(enc, sw)
-			_, to, ok2 := wordBytes(enc, ew)
+			first, _, ok1 := wordTokens(enc, sw)
+			_, last, ok2 := wordTokens(enc, ew)
 			if ok1 && ok2 {
-				return chars[from], chars[to]
+				return offs[first].Start, offs[last].End
 			}
 		}
 	}
-	return chars[enc.Offsets[s.Start].Start], chars[enc.Offsets[s.End].End]
+	return offs[s.Start].Start, offs[s.End].End
 }
 
-// wordBytes is the byte span of the context (sequence 1) tokens whose word id is word.
-func wordBytes(enc *tokenizer.Encoding, word int) (from, to int, ok bool) {
-	first, last := -1, -1
+// wordTokens is the first and last context (sequence 1) token whose word id is word.
+func wordTokens(enc *tokenizer.Encoding, word int) (first, last int, ok bool) {
+	first, last = -1, -1
 	for k, w := range enc.WordIDs {
 		if w == word && enc.SequenceIDs[k] == 1 {
 			if first < 0 {
@@ -148,8 +146,5 @@ func wordBytes(enc *tokenizer.Encoding, word int) (from, to int, ok bool) {
 			last = k
 		}
 	}
-	if first < 0 {
-		return 0, 0, false
-	}
-	return enc.Offsets[first].Start, enc.Offsets[last].End, true
+	return first, last, first >= 0
 }
