@@ -57,11 +57,7 @@ func (c *Classifier) logits(ctx context.Context, inputs []Input, truncate bool, 
 	if err != nil {
 		return nil, 0, err
 	}
-	c.Metrics.ObserveStage(c.Model, metrics.StageTokenize, time.Since(start))
-	tokens := countTokens(encs)
-	c.Metrics.AddInputTokens(c.Model, tokens)
-	metrics.StatsFrom(ctx).Tokenized(c.Model, tokens, time.Since(start))
-	rows, err := c.Queue.Run(ctx, c.Encoder.items(encs))
+	rows, tokens, err := c.Encoder.run(ctx, c.Queue, c.Metrics, c.Model, start, encs)
 	if err != nil {
 		return nil, 0, err
 	}

@@ -83,13 +83,7 @@ func (e *Embedder) Embed(ctx context.Context, req EmbedRequest) (*Embeddings, er
 	if err != nil {
 		return nil, err
 	}
-	tokenizeTime := time.Since(start)
-	e.Metrics.ObserveStage(e.Model, metrics.StageTokenize, tokenizeTime)
-	tokens := countTokens(encs)
-	e.Metrics.AddInputTokens(e.Model, tokens)
-	metrics.StatsFrom(ctx).Tokenized(e.Model, tokens, tokenizeTime)
-
-	rows, err := e.Queue.Run(ctx, e.Encoder.items(encs))
+	rows, tokens, err := e.Encoder.run(ctx, e.Queue, e.Metrics, e.Model, start, encs)
 	if err != nil {
 		return nil, err
 	}

@@ -1,8 +1,11 @@
 package pipeline
 
 import (
+	"time"
+
 	"context"
 	"fmt"
+	"github.com/bertserve/bertserve/internal/metrics"
 
 	"github.com/bertserve/bertserve/internal/batch"
 	"github.com/bertserve/bertserve/internal/errs"
@@ -161,4 +164,16 @@ func (e *Encoder) WarmUp(ctx context.Context, q Queue) error {
 	}
 	_, err = q.Run(ctx, e.items(encs))
 	return err
+}
+
+// run records the tokenize stage (begun at start) and the input tokens of model, then runs encs on
+// q. It returns one result per encoding and the tokens fed, the usage figure.
+func (e *Encoder) run(ctx context.Context, q Queue, m *metrics.Metrics, model string, start time.Time,
+	encs []*tokenizer.Encoding) ([]batch.Result, int, error) {
+	took, tokens := time.Since(start), countTokens(encs)
+	m.ObserveStage(model, metrics.StageTokenize, took)
+	m.AddInputTokens(model, tokens)
+	metrics.StatsFrom(ctx).Tokenized(model, tokens, took)
+	rows, err := q.Run(ctx, e.items(encs))
+	return rows, tokens, err
 }

@@ -71,11 +71,7 @@ func (f *Filler) Fill(ctx context.Context, req FillMaskRequest) (*FillMaskResult
 			return nil, errs.Field(errs.Invalid, name, "has no mask token %s (within the model's first %d tokens)", f.MaskToken, f.Encoder.MaxLength)
 		}
 	}
-	f.Metrics.ObserveStage(f.Model, metrics.StageTokenize, time.Since(start))
-	tokens := countTokens(encs)
-	f.Metrics.AddInputTokens(f.Model, tokens)
-	metrics.StatsFrom(ctx).Tokenized(f.Model, tokens, time.Since(start))
-	rows, err := f.Queue.Run(ctx, f.Encoder.items(encs))
+	rows, tokens, err := f.Encoder.run(ctx, f.Queue, f.Metrics, f.Model, start, encs)
 	if err != nil {
 		return nil, err
 	}

@@ -52,11 +52,7 @@ func (r *Recognizer) Recognize(ctx context.Context, req NERRequest) (*NERResult,
 	if err != nil {
 		return nil, err
 	}
-	r.Metrics.ObserveStage(r.Model, metrics.StageTokenize, time.Since(start))
-	tokens := countTokens(windows)
-	r.Metrics.AddInputTokens(r.Model, tokens)
-	metrics.StatsFrom(ctx).Tokenized(r.Model, tokens, time.Since(start))
-	rows, err := r.Queue.Run(ctx, r.Encoder.items(windows))
+	rows, tokens, err := r.Encoder.run(ctx, r.Queue, r.Metrics, r.Model, start, windows)
 	if err != nil {
 		return nil, err
 	}

@@ -58,11 +58,7 @@ func (a *Answerer) Answer(ctx context.Context, req QARequest) (*QAResult, error)
 			windows, owners = append(windows, w), append(owners, i)
 		}
 	}
-	a.Metrics.ObserveStage(a.Model, metrics.StageTokenize, time.Since(start))
-	tokens := countTokens(windows)
-	a.Metrics.AddInputTokens(a.Model, tokens)
-	metrics.StatsFrom(ctx).Tokenized(a.Model, tokens, time.Since(start))
-	rows, err := a.Queue.Run(ctx, a.Encoder.items(windows))
+	rows, tokens, err := a.Encoder.run(ctx, a.Queue, a.Metrics, a.Model, start, windows)
 	if err != nil {
 		return nil, err
 	}
