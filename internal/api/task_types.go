@@ -63,17 +63,9 @@ type Targets []string
 
 // UnmarshalJSON accepts "word" or ["word", ...].
 func (t *Targets) UnmarshalJSON(data []byte) error {
-	var s string
-	if json.Unmarshal(data, &s) == nil {
-		*t = Targets{s}
-		return nil
-	}
-	var list []string
-	if err := json.Unmarshal(data, &list); err != nil {
-		return errs.Field(errs.Invalid, "targets", "must be a string or a list of strings")
-	}
+	list, err := stringOrList(data, "targets")
 	*t = list
-	return nil
+	return err
 }
 
 // ClassifyRequest is the body of POST /v1/classify.

@@ -13,21 +13,26 @@ type Texts []string
 
 // UnmarshalJSON accepts "text" or ["t1", "t2"].
 func (t *Texts) UnmarshalJSON(data []byte) error {
+	list, err := stringOrList(data, "inputs")
+	*t = list
+	return err
+}
+
+// stringOrList reads a JSON string as a list of one, or an array of strings; an error names field.
+func stringOrList(data []byte, field string) ([]string, error) {
 	data = bytes.TrimSpace(data)
 	if len(data) > 0 && data[0] == '"' {
 		var s string
 		if err := json.Unmarshal(data, &s); err != nil {
-			return errs.Field(errs.Invalid, "inputs", "invalid string: %v", err)
+			return nil, errs.Field(errs.Invalid, field, "invalid string: %v", err)
 		}
-		*t = Texts{s}
-		return nil
+		return []string{s}, nil
 	}
 	var list []string
 	if err := json.Unmarshal(data, &list); err != nil {
-		return errs.Field(errs.Invalid, "inputs", "must be a string or an array of strings")
+		return nil, errs.Field(errs.Invalid, field, "must be a string or an array of strings")
 	}
-	*t = list
-	return nil
+	return list, nil
 }
 
 // TextInputs is a JSON string, or an array whose items are strings or [text, text_pair] pairs.
