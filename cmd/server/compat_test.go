@@ -31,37 +31,49 @@ func startServerLogging(t *testing.T, extra map[string]string, stderr io.Writer)
 	for k, v := range extra {
 		env[k] = v
 	}
+	url, stop, err := launch(env, stderr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(stop)
+	return url
+}
+
+// launch runs the real program with env as its environment until stop is called, and returns its
+// URL once /readyz says it is ready.
+func launch(env map[string]string, stderr io.Writer) (url string, stop func(), err error) {
 	m := NewMain()
 	m.Stderr = stderr
 	if err := m.ParseFlags(nil, func(k string) string { return env[k] }); err != nil {
-		t.Fatal(err)
+		return "", nil, err
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() { done <- m.Run(ctx) }()
-	t.Cleanup(func() {
+	stop = func() {
 		cancel()
 		<-done
-	})
-	var url string
+	}
 	select {
 	case addr := <-m.addr:
 		url = "http://" + addr
 	case err := <-done:
-		t.Fatal(err)
+		cancel()
+		return "", nil, fmt.Errorf("server: %w", err)
 	case <-time.After(2 * time.Minute):
-		t.Fatal("server did not start")
+		stop()
+		return "", nil, fmt.Errorf("server did not start")
 	}
 	for deadline := time.Now().Add(2 * time.Minute); time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
 		if resp, err := http.Get(url + "/readyz"); err == nil {
 			resp.Body.Close()
 			if resp.StatusCode == http.StatusOK {
-				return url
+				return url, stop, nil
 			}
 		}
 	}
-	t.Fatal("server not ready after 2 minutes")
-	return ""
+	stop()
+	return "", nil, fmt.Errorf("server not ready after 2 minutes")
 }
 
 // TestOfficialClients drives the server with OpenAI's Python client and huggingface_hub's TEI

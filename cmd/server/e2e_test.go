@@ -5,7 +5,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"fmt"
 	"io"
 	"math"
 	"net/http"
@@ -33,36 +32,10 @@ func startServer(t *testing.T) string {
 	lib := testenv.ORTLib(t)
 	modelDir := testenv.ModelDir(t, "all-MiniLM-L6-v2")
 	serverOnce.Do(func() {
-		m := NewMain()
-		m.Stderr = io.Discard
-		env := map[string]string{
+		// Shared by every test and never stopped: it lives as long as the test binary.
+		serverURL, _, serverErr = launch(map[string]string{
 			"BERTSERVE_ADDR": "127.0.0.1:0", "BERTSERVE_MODELS": filepath.Dir(modelDir), "BERTSERVE_ORT_LIB": lib,
-		}
-		if serverErr = m.ParseFlags(nil, func(k string) string { return env[k] }); serverErr != nil {
-			return
-		}
-		done := make(chan error, 1)
-		go func() { done <- m.Run(context.Background()) }()
-		select {
-		case addr := <-m.addr:
-			serverURL = "http://" + addr
-		case serverErr = <-done:
-			return
-		case <-time.After(2 * time.Minute):
-			serverErr = fmt.Errorf("server did not start")
-			return
-		}
-		deadline := time.Now().Add(2 * time.Minute)
-		for time.Now().Before(deadline) {
-			if resp, err := http.Get(serverURL + "/readyz"); err == nil {
-				resp.Body.Close()
-				if resp.StatusCode == 200 {
-					return
-				}
-			}
-			time.Sleep(50 * time.Millisecond)
-		}
-		serverErr = fmt.Errorf("server not ready after 2 minutes")
+		}, io.Discard)
 	})
 	if serverErr != nil {
 		t.Fatal(serverErr)
