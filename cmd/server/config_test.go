@@ -20,7 +20,7 @@ func TestFlagsDefaults(t *testing.T) {
 		t.Fatal(err)
 	}
 	c := m.Config
-	if c.Addr != ":8080" || c.ModelsDir != "./models" || c.ORTLib != "" || c.Workers != 1 || c.Device != "cpu" ||
+	if c.Addr != ":8080" || c.ModelsDir != "./models" || c.ORTLib != "" || c.Workers != 2 || c.Device != "cpu" ||
 		c.ShutdownTimeout != 30*time.Second {
 		t.Errorf("defaults: %+v", c)
 	}

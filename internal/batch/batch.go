@@ -204,13 +204,19 @@ func (b *Batcher) work() {
 // similar says whether sequences of lengths shortest and longest may share a batch: padding the
 // shorter to at most twice its length, or by at most a few tokens. A sequence that is not similar
 // to the batch (a short one next to a long anchor) waits for a batch of its own length instead,
-// which costs less than running its padding through the model. On top of it, next keeps a batch's
-// padding under a fifth of its tokens (padded ≤ 1.25 × real): on two cores that bound gave a tenth
-// to a third more throughput than the length rule alone, since padding costs as much as real
-// tokens while a smaller batch costs little more per token (docs/benchmarks.md).
+// which costs less than running its padding through the model.
 func similar(shortest, longest int) bool {
 	const factor, slack = 2, 16
 	return longest <= max(factor*shortest, shortest+slack)
+}
+
+// lowPadding says whether a batch of real tokens padded to padded tokens wastes little enough:
+// at most a tenth of the real tokens. Padding costs as much as real tokens, while a batch a few
+// sequences smaller costs little more per token, so a tight bound pays: with 16 clients sending
+// short sentences on two cores it gave about a tenth more throughput than a bound of a quarter
+// (docs/benchmarks.md).
+func lowPadding(padded, real int) bool {
+	return 10*padded <= 11*real
 }
 
 // selectWindow bounds how many waiting sequences a worker considers for one batch, so that forming
@@ -253,7 +259,7 @@ func (b *Batcher) next() []*pending {
 		m := window[i].item.Len()
 		l, s := max(longest, m), min(shortest, m)
 		padded := l * (len(batch) + 1)
-		if padded > b.cfg.MaxBatchTokens || !similar(s, l) || 4*padded > 5*(real+m) {
+		if padded > b.cfg.MaxBatchTokens || !similar(s, l) || !lowPadding(padded, real+m) {
 			continue
 		}
 		batch, longest, shortest, real, taken[i] = append(batch, window[i]), l, s, real+m, true

@@ -63,19 +63,19 @@ var roomy = Config{MaxBatchTokens: 1000, MaxBatchSize: 32, Workers: 1, MaxQueued
 
 func TestRunReturnsEachItemsRowsWithoutPadding(t *testing.T) {
 	b := newBatcher(t, &fakeRunner{}, roomy)
-	res, err := b.Run(context.Background(), []Item{item(5, 6, 7, 8, 9), item(9, 2, 2)})
+	res, err := b.Run(context.Background(), []Item{item(5, 6, 7, 8, 9, 1), item(9, 2, 2, 1, 1)})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got, want := res[0][0], []float32{5, 1, 6, 1, 7, 1, 8, 1, 9, 1}; !equal(got, want) {
+	if got, want := res[0][0], []float32{5, 1, 6, 1, 7, 1, 8, 1, 9, 1, 1, 1}; !equal(got, want) {
 		t.Errorf("item 0 tokens = %v, want %v", got, want)
 	}
-	if got, want := res[1][0], []float32{9, 1, 2, 1, 2, 1}; !equal(got, want) {
+	if got, want := res[1][0], []float32{9, 1, 2, 1, 2, 1, 1, 1, 1, 1}; !equal(got, want) {
 		t.Errorf("item 1 tokens = %v, want %v (padding must be cut)", got, want)
 	}
-	// The short row was padded with the pad id -1 twice: its sum shows it.
-	if res[0][1][0] != 35 || res[1][1][0] != 11 {
-		t.Errorf("sums = %v %v, want 35 and 13-2=11", res[0][1], res[1][1])
+	// The short row was padded with the pad id -1 once: its sum shows it.
+	if res[0][1][0] != 36 || res[1][1][0] != 14 {
+		t.Errorf("sums = %v %v, want 36 and 15-1=14", res[0][1], res[1][1])
 	}
 }
 
@@ -133,6 +133,19 @@ func TestShortSequencesDoNotJoinALongBatch(t *testing.T) {
 	// The budget would let all eight share one 8×100 batch; the padding bound keeps the two long
 	// ones together and the six short ones in a batch of their own length.
 	if want := [][2]int{{2, 100}, {6, 4}}; len(batches) != 2 || batches[0] != want[0] || batches[1] != want[1] {
+		t.Errorf("batches %v, want %v", batches, want)
+	}
+}
+
+func TestPaddingStaysUnderATenth(t *testing.T) {
+	var items []Item
+	for range 6 {
+		items = append(items, item(make([]int64, 10)...))
+	}
+	items = append(items, item(make([]int64, 12)...))
+	batches := queuedTogether(t, roomy, items)
+	// Padding the six 10-token items to 12 would add 12 tokens to 72; the 12-token one runs alone.
+	if want := [][2]int{{6, 10}, {1, 12}}; len(batches) != 2 || batches[0] != want[0] || batches[1] != want[1] {
 		t.Errorf("batches %v, want %v", batches, want)
 	}
 }

@@ -48,18 +48,26 @@ func TestResultsSurviveLaterBatches(t *testing.T) {
 func TestReusedFeedsArePaddedAfresh(t *testing.T) {
 	r := &fakeRunner{}
 	b := newBatcher(t, r, roomy)
-	if _, err := b.Run(context.Background(), []Item{item(3, 3, 3, 3, 3), item(3, 3, 3, 3, 3)}); err != nil {
+	threes, twos, ones := make([]int64, 10), make([]int64, 10), make([]int64, 9)
+	for i := range threes {
+		threes[i], twos[i] = 3, 2
+	}
+	for i := range ones {
+		ones[i] = 1
+	}
+	if _, err := b.Run(context.Background(), []Item{item(threes...), item(threes...)}); err != nil {
 		t.Fatal(err)
 	}
-	res, err := b.Run(context.Background(), []Item{item(2, 2, 2, 2, 2), item(1, 1, 1, 1)})
+	res, err := b.Run(context.Background(), []Item{item(twos...), item(ones...)})
 	if err != nil {
 		t.Fatal(err)
 	}
-	// Row "1 1 1 1" is padded with one -1: its sum is 3, not 4+3 from the earlier batch's leftovers.
-	if len(r.batches) != 2 || r.batches[1] != [2]int{2, 5} {
-		t.Fatalf("batches %v, want the two items run together, 2×5", r.batches)
+	// The row of nine 1s is padded with one -1: its sum is 8, not 9+3 from the earlier batch's
+	// leftovers.
+	if len(r.batches) != 2 || r.batches[1] != [2]int{2, 10} {
+		t.Fatalf("batches %v, want the two items run together, 2×10", r.batches)
 	}
-	if res[0][1][0] != 10 || res[1][1][0] != 3 {
-		t.Errorf("sums = %v %v, want 10 and 3", res[0][1], res[1][1])
+	if res[0][1][0] != 20 || res[1][1][0] != 8 {
+		t.Errorf("sums = %v %v, want 20 and 8", res[0][1], res[1][1])
 	}
 }
