@@ -1,8 +1,11 @@
 #!/usr/bin/env bash
 # Paired ratios for docs/benchmarks.md: on a shared machine the load from other processes drifts
 # over minutes, so each pair measures bertserve and bare session.Run back to back (a few seconds
-# apart) and scripts/bench_report.py takes the median of the per-pair ratios. Called by
-# scripts/bench.sh (PAIRS pairs per model); expects bin/ built and the int8 model made.
+# apart) and scripts/bench_report.py takes the median of the per-pair ratios. Each pair also runs
+# the server's pipeline in process (loadgen -mode inproc: tokenizer, batcher and session as the
+# server sets them up, without HTTP), which splits the gap into what batching costs and what HTTP
+# costs. Called by scripts/bench.sh (PAIRS pairs per model); expects bin/ built and the int8 model
+# made.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PAIRS=${PAIRS:-5}
@@ -22,13 +25,17 @@ for variant in fp32 int8; do
   for i in $(seq 1 "$PAIRS"); do
     echo "== pair $i/$PAIRS $variant" >&2
     bin/loadgen -mode bare -data "$DATA" -model "$model" -d 2s -no-spin -json -name "pair$i $variant bare w${THREADS}t1" \
-      -workers "$THREADS" -threads 1 -batches 8,16 -sorted >> "$RESULTS"
+      -workers "$THREADS" -threads 1 -batches 4,8,16 -sorted >> "$RESULTS"
     bin/loadgen -mode bare -data "$DATA" -model "$model" -d 2s -no-spin -json -name "pair$i $variant bare w1t$THREADS" \
-      -workers 1 -threads "$THREADS" -batches 8,16 -sorted >> "$RESULTS"
+      -workers 1 -threads "$THREADS" -batches 4,8,16 -sorted >> "$RESULTS"
+    bin/loadgen -mode inproc -data "$DATA" -model "$model" -d 3s -warmup 1s -c 16 -no-spin -json -name "pair$i $variant inproc c16" \
+      -workers 2 -threads "$THREADS" >> "$RESULTS"
     bin/loadgen -url "http://127.0.0.1:$PORT" -data "$DATA" -d 3s -warmup 1s -c 16 -json -name "pair$i $variant server c16" >> "$RESULTS"
     bin/loadgen -url "http://127.0.0.1:$PORT" -data "$DATA" -d 3s -warmup 1s -c 1 -json -name "pair$i $variant server c1" >> "$RESULTS"
-    bin/loadgen -mode bare -data "$DATA" -model "$model" -d 2s -no-spin -json -name "pair$i $variant bare b1" \
-      -workers 1 -threads 1 -batches 1 >> "$RESULTS"
+    for t in 1 "$THREADS"; do
+      bin/loadgen -mode bare -data "$DATA" -model "$model" -d 2s -no-spin -json -name "pair$i $variant bare b1 w1t$t" \
+        -workers 1 -threads "$t" -batches 1 >> "$RESULTS"
+    done
   done
   kill "$pid" && wait "$pid" 2>/dev/null || true
 done

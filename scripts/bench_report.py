@@ -76,9 +76,10 @@ def main() -> None:
     print("### workers × threads (fp32, bertserve over HTTP)\n")
     print("| configuration | 16 clients: sentences/s | 1 client: p50 ms |")
     print("|---|---:|---:|")
-    for label, c16k, c1k in (("1 worker × 2 threads, idle threads sleep (default)", "fp32 server c16", "fp32 server c1"),
-                             ("2 workers × 1 thread each, one shared session", "fp32 server w2t1 c16", "fp32 server w2t1 c1"),
-                             ("1 worker × 2 threads, idle threads spin (--ort-spin)", "fp32 server spin c16", None)):
+    for label, c16k, c1k in (("2 workers sharing 2 threads, idle threads sleep (default)", "fp32 server c16", "fp32 server c1"),
+                             ("1 worker × 2 threads (`--workers 1`)", "fp32 server w1t2 c16", "fp32 server w1t2 c1"),
+                             ("2 workers × 1 thread each (`--threads 1`)", "fp32 server w2t1 c16", "fp32 server w2t1 c1"),
+                             ("2 workers sharing 2 threads, idle threads spin (`--ort-spin`)", "fp32 server spin c16", None)):
         print(f"| {label} | {fmt(rate((c16k, None)))} | {fmt(p((c1k, None), 'p50'), 2) if c1k else '–'} |")
     print()
 
@@ -125,27 +126,35 @@ def paired(runs) -> None:
                 pairs[(rest.split(" ")[0], i)][(rest, batch)] = r
     if not pairs:
         return
+    span = lambda xs, f: f"{f(statistics.median(xs))} ({f(min(xs))}–{f(max(xs))})" if xs else "–"
     print("### Paired ratios (bertserve ÷ bare ORT, measured back to back)\n")
-    print("| model | pairs | 16 clients ÷ bare best batch: median (min–max) | bare best: config, batch | "
-          "1 client p50 − bare batch-1 p50, ms: median (min–max) |")
-    print("|---|---:|---|---|---|")
+    print("16 clients, one short sentence per request; \"in process\" is the server's pipeline without HTTP "
+          "(`loadgen -mode inproc`). Medians over the pairs, (min–max).\n")
+    print("| model | pairs | server ÷ bare best batch | in process ÷ bare best | server ÷ in process | "
+          "bare best: config, batch | 1 client p50 − best bare batch-1 p50, ms |")
+    print("|---|---:|---|---|---|---|---|")
     for variant in ("fp32", "int8"):
-        ratios, deltas, bests = [], [], collections.Counter()
+        ratios, batching, http, deltas, bests = [], [], [], [], collections.Counter()
         for (v, _), recs in sorted(pairs.items()):
             if v != variant:
                 continue
-            bare = {k: r for k, r in recs.items() if " bare " in k[0] and not k[0].endswith("b1")}
-            server, single, b1 = recs.get((f"{v} server c16", None)), recs.get((f"{v} server c1", None)), recs.get((f"{v} bare b1", 1))
+            bare = {k: r for k, r in recs.items() if " bare " in k[0] and " bare b1 " not in k[0]}
+            b1 = [r for k, r in recs.items() if " bare b1 " in k[0]]
+            server, single = recs.get((f"{v} server c16", None)), recs.get((f"{v} server c1", None))
+            inproc = recs.get((f"{v} inproc c16", None))
             if bare and server:
                 k = max(bare, key=lambda k: bare[k]["seq_per_s"])
                 ratios.append(server["seq_per_s"] / bare[k]["seq_per_s"])
                 bests[f"{k[0].split(' bare ')[1]}, {k[1]}"] += 1
+                if inproc:
+                    batching.append(inproc["seq_per_s"] / bare[k]["seq_per_s"])
+                    http.append(server["seq_per_s"] / inproc["seq_per_s"])
             if single and b1:
-                deltas.append(single["latency_ms"]["p50"] - b1["latency_ms"]["p50"])
+                deltas.append(single["latency_ms"]["p50"] - min(r["latency_ms"]["p50"] for r in b1))
         if ratios:
-            print(f"| {variant} | {len(ratios)} | {statistics.median(ratios):.2f} ({min(ratios):.2f}–{max(ratios):.2f}) | "
-                  f"{', '.join(f'{b} ({n}×)' for b, n in bests.most_common())} | "
-                  f"{statistics.median(deltas):+.2f} ({min(deltas):+.2f}–{max(deltas):+.2f}) |")
+            two = lambda x: f"{x:.2f}"
+            print(f"| {variant} | {len(ratios)} | {span(ratios, two)} | {span(batching, two)} | {span(http, two)} | "
+                  f"{', '.join(f'{b} ({n}×)' for b, n in bests.most_common())} | {span(deltas, lambda x: f'{x:+.2f}')} |")
     print()
 
 

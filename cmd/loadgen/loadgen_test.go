@@ -7,6 +7,10 @@ import (
 	"net/http/httptest"
 	"testing"
 	"time"
+
+	"github.com/bertserve/bertserve/internal/batch"
+	"github.com/bertserve/bertserve/internal/ort"
+	"github.com/bertserve/bertserve/internal/testenv"
 )
 
 func TestSummarizeReadsPercentilesOffTheSortedLatencies(t *testing.T) {
@@ -47,5 +51,23 @@ func TestDrawMixesLongTextsAtTheAskedRate(t *testing.T) {
 	}
 	if long < 800 || long > 1200 {
 		t.Fatalf("%d of 10000 requests long, want about 1000", long)
+	}
+}
+
+func TestInprocModeRunsTheServersPipeline(t *testing.T) {
+	if err := ort.Init(testenv.ORTLib(t)); err != nil {
+		t.Fatal(err)
+	}
+	defer ort.Shutdown()
+	r := &inprocRun{modelDir: testenv.ModelDir(t, "all-MiniLM-L6-v2"), concurrency: 4, workers: 2, threads: 1,
+		noSpin: true, duration: 300 * time.Millisecond, seed: 1,
+		batch: batch.Config{MaxBatchTokens: 4096, MaxBatchSize: 16, Workers: 2, MaxQueued: 64}}
+	// "Hello world." is [CLS] hello world . [SEP]: five tokens.
+	rep, err := r.run(context.Background(), &corpus{short: []string{"Hello world."}}, "t")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.Errors != 0 || rep.Sequences == 0 || rep.Tokens != 5*rep.Sequences || rep.SeqPerSec <= 0 {
+		t.Fatalf("report %+v: want answers for every request, five tokens each", rep)
 	}
 }

@@ -7,10 +7,15 @@
 // With -rate it sends requests on a fixed schedule instead (open loop), latency counted from when
 // each was due.
 //
+// In inproc mode it drives the server's embedding pipeline (tokenizer, batcher, session) in this
+// process, without HTTP, from -c goroutines: set beside http and bare mode it shows how much of
+// the gap to bare session.Run is batching and how much is HTTP.
+//
 // In bare mode it runs the same corpus, tokenized beforehand, through ONNX Runtime's session.Run
 // alone at each batch size of -batches: the limit the server is held against.
 //
 //	loadgen -mode http -url http://127.0.0.1:8080 -c 16 -d 20s
+//	loadgen -mode inproc -model models/all-MiniLM-L6-v2 -c 16 -workers 2 -threads 2 -no-spin
 //	loadgen -mode bare -model models/all-MiniLM-L6-v2 -workers 1 -threads 2
 //
 // scripts/bench.sh (make bench) runs the whole comparison.
@@ -26,6 +31,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/bertserve/bertserve/internal/batch"
 	"github.com/bertserve/bertserve/internal/ort"
 )
 
@@ -38,7 +44,7 @@ func main() {
 
 func run(args []string) error {
 	fs := flag.NewFlagSet("loadgen", flag.ContinueOnError)
-	mode := fs.String("mode", "http", "http (drive a server) or bare (session.Run only)")
+	mode := fs.String("mode", "http", "http (drive a server), inproc (the server's pipeline without HTTP) or bare (session.Run only)")
 	name := fs.String("name", "", "label of this run in the output")
 	data := fs.String("data", "../shared/data", "the shared data folder (Tatoeba and CoNLL-2003 texts)")
 	long := fs.Float64("long", 0, "fraction of texts that are long documents (about 512 tokens before the model's cut)")
@@ -47,22 +53,22 @@ func run(args []string) error {
 	asJSON := fs.Bool("json", false, "print one JSON object per measurement")
 
 	url := fs.String("url", "http://127.0.0.1:8080", "http: server base URL")
-	conc := fs.Int("c", 16, "http: concurrent clients")
+	conc := fs.Int("c", 16, "http, inproc: concurrent clients")
 	clientBatch := fs.Int("batch", 1, "http: texts per request")
 	requests := fs.Int("n", 0, "http: stop after this many requests instead of after -d")
-	warmup := fs.Duration("warmup", 3*time.Second, "http: load before measuring, not counted")
+	warmup := fs.Duration("warmup", 3*time.Second, "http, inproc: load before measuring, not counted")
 	pid := fs.Int("pid", 0, "http: server process id whose RSS is reported")
 	rate := fs.Float64("rate", 0, "http: send this many requests a second whatever the answers' pace (open loop, at most -c in flight); 0: each client waits for its answer")
 
-	modelDir := fs.String("model", "models/all-MiniLM-L6-v2", "bare: model folder (model.onnx, tokenizer.json)")
+	modelDir := fs.String("model", "models/all-MiniLM-L6-v2", "bare, inproc: model folder (model.onnx, tokenizer.json; inproc also bertserve.json)")
 	maxLength := fs.Int("max-length", 256, "bare: tokens per text after the cut (the model's max_length)")
 	batches := fs.String("batches", "1,2,4,8,16,32,64", "bare: batch sizes to measure")
-	workers := fs.Int("workers", 1, "bare: goroutines calling session.Run at once")
-	threads := fs.Int("threads", 0, "bare: intra-op threads per session (0: ONNX Runtime's default)")
+	workers := fs.Int("workers", 1, "bare: goroutines calling session.Run at once; inproc: the batcher's workers")
+	threads := fs.Int("threads", 0, "bare, inproc: intra-op threads per session (0: ONNX Runtime's default)")
 	sessions := fs.Int("sessions", 1, "bare: 1 to share one session between the workers, else one per worker")
-	noSpin := fs.Bool("no-spin", false, "bare: idle intra-op threads sleep instead of spinning")
+	noSpin := fs.Bool("no-spin", false, "bare, inproc: idle intra-op threads sleep instead of spinning")
 	sorted := fs.Bool("sorted", false, "bare: group texts of similar length into batches instead of drawing them at random")
-	ortLib := fs.String("ort-lib", "", "bare: libonnxruntime.so (default: the one `make setup` installs)")
+	ortLib := fs.String("ort-lib", "", "bare, inproc: libonnxruntime.so (default: the one `make setup` installs)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -87,13 +93,7 @@ func run(args []string) error {
 		if err != nil {
 			return fmt.Errorf("-batches: %w", err)
 		}
-		lib := *ortLib
-		if lib == "" {
-			if lib, err = ort.FindLibrary(); err != nil {
-				return err
-			}
-		}
-		if err := ort.Init(lib); err != nil {
+		if err := initORT(*ortLib); err != nil {
 			return err
 		}
 		defer ort.Shutdown()
@@ -106,10 +106,35 @@ func run(args []string) error {
 		for _, r := range reps {
 			r.print(os.Stdout, *asJSON)
 		}
+	case "inproc":
+		if err := initORT(*ortLib); err != nil {
+			return err
+		}
+		defer ort.Shutdown()
+		r := &inprocRun{modelDir: *modelDir, concurrency: *conc, workers: *workers, threads: *threads, noSpin: *noSpin,
+			duration: *duration, warmup: *warmup, longFrac: *long, seed: *seed,
+			// The server's default limits.
+			batch: batch.Config{MaxBatchTokens: 16384, MaxBatchSize: 64, Workers: *workers, MaxQueued: 4096}}
+		rep, err := r.run(ctx, c, *name)
+		if err != nil {
+			return err
+		}
+		rep.print(os.Stdout, *asJSON)
 	default:
-		return fmt.Errorf("-mode %q: want http or bare", *mode)
+		return fmt.Errorf("-mode %q: want http, inproc or bare", *mode)
 	}
 	return nil
+}
+
+// initORT loads lib, or the library `make setup` installs when lib is empty.
+func initORT(lib string) error {
+	if lib == "" {
+		var err error
+		if lib, err = ort.FindLibrary(); err != nil {
+			return err
+		}
+	}
+	return ort.Init(lib)
 }
 
 func parseInts(s string) ([]int, error) {
