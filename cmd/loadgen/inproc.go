@@ -47,15 +47,14 @@ func (r *inprocRun) run(ctx context.Context, c *corpus, name string) (*Report, e
 	}
 	rng := rand.New(rand.NewPCG(r.seed, 1))
 	texts := make([]string, 4096)
-	long := make([]bool, len(texts))
 	for i := range texts {
-		t, l := c.draw(rng, 1, r.longFrac)
-		texts[i], long[i] = t[0], l
+		t, _ := c.draw(rng, 1, r.longFrac)
+		texts[i] = t[0]
 	}
 
 	if r.warmup > 0 {
 		wctx, cancel := context.WithTimeout(ctx, r.warmup)
-		r.drive(wctx, m.Embedder, texts, long, nil)
+		r.drive(wctx, m.Embedder, texts, nil)
 		cancel()
 	}
 	rep := &Report{Name: name, Mode: "inproc", Concurrency: r.concurrency, ClientBatch: 1, LongFrac: r.longFrac,
@@ -64,7 +63,7 @@ func (r *inprocRun) run(ctx context.Context, c *corpus, name string) (*Report, e
 	defer cancel()
 	var res results
 	start := time.Now()
-	r.drive(rctx, m.Embedder, texts, long, &res)
+	r.drive(rctx, m.Embedder, texts, &res)
 	rep.Seconds = time.Since(start).Seconds()
 	rep.Requests, rep.Sequences, rep.Tokens, rep.Errors = len(res.samples), res.sequences, res.tokens, res.errors
 	all := make([]time.Duration, len(res.samples))
@@ -80,7 +79,7 @@ func (r *inprocRun) run(ctx context.Context, c *corpus, name string) (*Report, e
 }
 
 // drive runs the goroutines until ctx ends; a nil res discards what they measure (warm-up).
-func (r *inprocRun) drive(ctx context.Context, e *pipeline.Embedder, texts []string, long []bool, res *results) {
+func (r *inprocRun) drive(ctx context.Context, e *pipeline.Embedder, texts []string, res *results) {
 	var wg sync.WaitGroup
 	for w := range r.concurrency {
 		wg.Add(1)
@@ -93,7 +92,7 @@ func (r *inprocRun) drive(ctx context.Context, e *pipeline.Embedder, texts []str
 				if res == nil || ctx.Err() != nil {
 					continue
 				}
-				res.record(time.Since(t0), long[k], out, err)
+				res.record(time.Since(t0), out, err)
 			}
 		}()
 	}
@@ -101,7 +100,7 @@ func (r *inprocRun) drive(ctx context.Context, e *pipeline.Embedder, texts []str
 }
 
 // record counts one in-process answer.
-func (res *results) record(took time.Duration, long bool, out *pipeline.Embeddings, err error) {
+func (res *results) record(took time.Duration, out *pipeline.Embeddings, err error) {
 	res.mu.Lock()
 	defer res.mu.Unlock()
 	if err != nil {
@@ -111,7 +110,7 @@ func (res *results) record(took time.Duration, long bool, out *pipeline.Embeddin
 		}
 		return
 	}
-	res.samples = append(res.samples, sample{took: took, long: long})
+	res.samples = append(res.samples, sample{took: took})
 	res.sequences++
 	res.tokens += out.PromptTokens
 }
