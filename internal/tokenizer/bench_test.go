@@ -1,6 +1,7 @@
 package tokenizer
 
 import (
+	"fmt"
 	"testing"
 )
 
@@ -60,6 +61,35 @@ func BenchmarkEncodeBatch(b *testing.B) {
 				}
 				for _, e := range encs {
 					tokens += e.Len()
+				}
+			}
+			b.ReportMetric(float64(tokens)/b.Elapsed().Seconds(), "tokens/s")
+		})
+	}
+}
+
+// BenchmarkEncodeBatchSmall encodes the corpus in batches of a few texts, as a server's requests
+// bring them, and reports tokens per second.
+func BenchmarkEncodeBatchSmall(b *testing.B) {
+	texts := benchTexts(b)
+	tk := loadTestTokenizer(b, benchTokenizers[0])
+	o := Options{AddSpecialTokens: true}
+	for _, size := range []int{1, 4} {
+		b.Run(fmt.Sprintf("batch=%d", size), func(b *testing.B) {
+			tokens := 0
+			for i := 0; i < b.N; i++ {
+				for k := 0; k+size <= len(texts); k += size {
+					inputs := make([]Input, size)
+					for j := range inputs {
+						inputs[j] = Input{Text: texts[k+j]}
+					}
+					encs, err := tk.EncodeBatch(inputs, o)
+					if err != nil {
+						b.Fatal(err)
+					}
+					for _, e := range encs {
+						tokens += e.Len()
+					}
 				}
 			}
 			b.ReportMetric(float64(tokens)/b.Elapsed().Seconds(), "tokens/s")

@@ -150,35 +150,48 @@ func (t *Tokenizer) EncodePair(text, pair string, o Options) (*Encoding, error) 
 	return e, nil
 }
 
-// EncodeBatch encodes inputs on all cores; with Padding.Length 0 they are padded to the longest.
+// EncodeBatch encodes inputs on all cores (a batch of a few on the caller's goroutine); with
+// Padding.Length 0 they are padded to the longest.
 func (t *Tokenizer) EncodeBatch(inputs []Input, o Options) ([]*Encoding, error) {
 	out := make([]*Encoding, len(inputs))
 	errs := make([]error, len(inputs))
-	workers := min(runtime.GOMAXPROCS(0), len(inputs))
-	var next sync.Mutex
-	i := 0
-	var wg sync.WaitGroup
-	for w := 0; w < workers; w++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for {
-				next.Lock()
-				k := i
-				i++
-				next.Unlock()
-				if k >= len(inputs) {
-					return
-				}
-				in := inputs[k]
-				out[k], errs[k] = t.encode(in.Text, in.Pair, in.IsPair, o)
-				if errs[k] == nil && o.Padding != nil {
-					padAll(out[k:k+1], o.Padding)
-				}
-			}
-		}()
+	one := func(k int) {
+		in := inputs[k]
+		out[k], errs[k] = t.encode(in.Text, in.Pair, in.IsPair, o)
+		if errs[k] == nil && o.Padding != nil {
+			padAll(out[k:k+1], o.Padding)
+		}
 	}
-	wg.Wait()
+	// A goroutine costs more than a short text takes to encode, so small batches (a server's
+	// usual request) are encoded on the caller's goroutine.
+	const perWorker = 8
+	workers := min(runtime.GOMAXPROCS(0), (len(inputs)+perWorker-1)/perWorker)
+	if workers <= 1 {
+		for k := range inputs {
+			one(k)
+		}
+	} else {
+		var next sync.Mutex
+		i := 0
+		var wg sync.WaitGroup
+		for range workers {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				for {
+					next.Lock()
+					k := i
+					i++
+					next.Unlock()
+					if k >= len(inputs) {
+						return
+					}
+					one(k)
+				}
+			}()
+		}
+		wg.Wait()
+	}
 	for k, err := range errs {
 		if err != nil {
 			return nil, fmt.Errorf("input %d: %w", k, err)
