@@ -7,6 +7,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"strconv"
 	"strings"
 
 	"github.com/bertserve/bertserve/internal/errs"
@@ -65,9 +66,18 @@ func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 }
 
 func writeJSON(w http.ResponseWriter, status int, v any) {
+	// Encoding before the header is sent lets a value JSON cannot hold (a NaN from a broken model)
+	// still get a proper error instead of a 200 with an empty body.
+	body, err := json.Marshal(v)
+	if err != nil {
+		slog.Error("encode response", "err", err)
+		status = http.StatusInternalServerError
+		body, _ = json.Marshal(ErrorBody{Error: ErrorDetail{Code: errs.Internal, Message: "Internal error."}})
+	}
 	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Content-Length", strconv.Itoa(len(body)+1))
 	w.WriteHeader(status)
-	if err := json.NewEncoder(w).Encode(v); err != nil {
+	if _, err := w.Write(append(body, '\n')); err != nil {
 		slog.Debug("write response", "err", err)
 	}
 }
