@@ -43,25 +43,14 @@ func BenchmarkEncode(b *testing.B) {
 
 // BenchmarkEncodeBatch encodes the corpus as one batch on all cores.
 func BenchmarkEncodeBatch(b *testing.B) {
-	texts := benchTexts(b)
-	inputs := make([]Input, len(texts))
-	for i, s := range texts {
-		inputs[i] = Input{Text: s}
-	}
+	inputs := inputsOf(benchTexts(b))
 	for _, name := range benchTokenizers {
 		b.Run(name, func(b *testing.B) {
 			tk := loadTestTokenizer(b, name)
-			o := Options{AddSpecialTokens: true}
 			tokens := 0
 			b.ResetTimer()
 			for i := 0; i < b.N; i++ {
-				encs, err := tk.EncodeBatch(inputs, o)
-				if err != nil {
-					b.Fatal(err)
-				}
-				for _, e := range encs {
-					tokens += e.Len()
-				}
+				tokens += encodeBatch(b, tk, inputs)
 			}
 			b.ReportMetric(float64(tokens)/b.Elapsed().Seconds(), "tokens/s")
 		})
@@ -71,28 +60,38 @@ func BenchmarkEncodeBatch(b *testing.B) {
 // BenchmarkEncodeBatchSmall encodes the corpus in batches of a few texts, as a server's requests
 // bring them, and reports tokens per second.
 func BenchmarkEncodeBatchSmall(b *testing.B) {
-	texts := benchTexts(b)
+	inputs := inputsOf(benchTexts(b))
 	tk := loadTestTokenizer(b, benchTokenizers[0])
-	o := Options{AddSpecialTokens: true}
 	for _, size := range []int{1, 4} {
 		b.Run(fmt.Sprintf("batch=%d", size), func(b *testing.B) {
 			tokens := 0
 			for i := 0; i < b.N; i++ {
-				for k := 0; k+size <= len(texts); k += size {
-					inputs := make([]Input, size)
-					for j := range inputs {
-						inputs[j] = Input{Text: texts[k+j]}
-					}
-					encs, err := tk.EncodeBatch(inputs, o)
-					if err != nil {
-						b.Fatal(err)
-					}
-					for _, e := range encs {
-						tokens += e.Len()
-					}
+				for k := 0; k+size <= len(inputs); k += size {
+					tokens += encodeBatch(b, tk, inputs[k:k+size])
 				}
 			}
 			b.ReportMetric(float64(tokens)/b.Elapsed().Seconds(), "tokens/s")
 		})
 	}
+}
+
+func inputsOf(texts []string) []Input {
+	inputs := make([]Input, len(texts))
+	for i, s := range texts {
+		inputs[i] = Input{Text: s}
+	}
+	return inputs
+}
+
+// encodeBatch encodes inputs with special tokens and returns how many tokens they made.
+func encodeBatch(b *testing.B, tk *Tokenizer, inputs []Input) int {
+	encs, err := tk.EncodeBatch(inputs, Options{AddSpecialTokens: true})
+	if err != nil {
+		b.Fatal(err)
+	}
+	tokens := 0
+	for _, e := range encs {
+		tokens += e.Len()
+	}
+	return tokens
 }
