@@ -19,6 +19,9 @@ type Options struct {
 	// work. Spinning shaves a little off each operator's start, but on a machine with few cores it
 	// burns the CPU time that the Go side needs for HTTP, JSON and tokenization.
 	DisableSpinning bool
+	// Model, when set, is the graph to run instead of the file at the path NewSession is given
+	// (a rewritten copy of it); the path then only names the model in errors.
+	Model []byte
 }
 
 // TensorInfo describes one graph input or output. A negative dimension is dynamic.
@@ -73,6 +76,11 @@ func dataTypeName(t onnx.TensorElementDataType) string {
 // the named outputs (float32 graph outputs). The names must exist in the graph.
 func NewSession(modelPath string, inputs, outputs []string, o Options) (*Session, error) {
 	allIn, allOut, err := Inspect(modelPath)
+	if o.Model != nil {
+		var in, out []onnx.InputOutputInfo
+		in, out, err = onnx.GetInputOutputInfoWithONNXData(o.Model)
+		allIn, allOut = convertInfo(in), convertInfo(out)
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -103,7 +111,11 @@ func NewSession(modelPath string, inputs, outputs []string, o Options) (*Session
 		return nil, err
 	}
 	defer opts.Destroy()
-	s.sess, err = onnx.NewDynamicAdvancedSession(modelPath, inputs, outputs, opts)
+	if o.Model != nil {
+		s.sess, err = onnx.NewDynamicAdvancedSessionWithONNXData(o.Model, inputs, outputs, opts)
+	} else {
+		s.sess, err = onnx.NewDynamicAdvancedSession(modelPath, inputs, outputs, opts)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("open %s: %w", modelPath, err)
 	}
@@ -131,6 +143,10 @@ func sessionOptions(o Options) (*onnx.SessionOptions, error) {
 		if err := opts.SetInterOpNumThreads(o.InterOpThreads); err != nil {
 			return fail("inter-op threads", err)
 		}
+	}
+	// The calling thread gets the same in Run (withoutDenormals).
+	if err := opts.AddSessionConfigEntry("session.set_denormal_as_zero", "1"); err != nil {
+		return fail("denormals", err)
 	}
 	if o.DisableSpinning {
 		for _, key := range []string{"session.intra_op.allow_spinning", "session.inter_op.allow_spinning"} {
@@ -241,7 +257,7 @@ func (s *Session) Run(ctx context.Context, batch, seqLen int, feeds [][]int64, o
 
 func (s *Session) run(ctx context.Context, in, out []onnx.Value) error {
 	if ctx.Done() == nil {
-		if err := s.sess.Run(in, out); err != nil {
+		if err := withoutDenormals(func() error { return s.sess.Run(in, out) }); err != nil {
 			return fmt.Errorf("run: %w", err)
 		}
 		return nil
@@ -253,7 +269,7 @@ func (s *Session) run(ctx context.Context, in, out []onnx.Value) error {
 	defer ro.Destroy()
 	stop := context.AfterFunc(ctx, func() { ro.Terminate() })
 	defer stop()
-	if err := s.sess.RunWithOptions(in, out, ro); err != nil {
+	if err := withoutDenormals(func() error { return s.sess.RunWithOptions(in, out, ro) }); err != nil {
 		if ctxErr := ctx.Err(); ctxErr != nil {
 			return ctxErr
 		}
