@@ -23,6 +23,7 @@ type inprocRun struct {
 	workers     int
 	threads     int
 	noSpin      bool
+	packing     bool
 	duration    time.Duration
 	warmup      time.Duration
 	longFrac    float64
@@ -34,6 +35,7 @@ func (r *inprocRun) run(ctx context.Context, c *corpus, name string) (*Report, e
 	m, err := model.Load(r.modelDir, model.Options{
 		Session: ort.Options{IntraOpThreads: r.threads, InterOpThreads: 1, DisableSpinning: r.noSpin},
 		Batch:   r.batch,
+		Packing: r.packing,
 	})
 	if err != nil {
 		return nil, err

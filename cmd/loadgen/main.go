@@ -67,6 +67,7 @@ func run(args []string) error {
 	threads := fs.Int("threads", 0, "bare, inproc: intra-op threads per session (0: ONNX Runtime's default)")
 	sessions := fs.Int("sessions", 1, "bare: 1 to share one session between the workers, else one per worker")
 	noSpin := fs.Bool("no-spin", false, "bare, inproc: idle intra-op threads sleep instead of spinning")
+	packing := fs.Bool("packing", true, "inproc: pack inputs into rows as the server does by default (false: padded batches)")
 	sorted := fs.Bool("sorted", false, "bare: group texts of similar length into batches instead of drawing them at random")
 	ortLib := fs.String("ort-lib", "", "bare, inproc: libonnxruntime.so (default: the one `make setup` installs)")
 	if err := fs.Parse(args); err != nil {
@@ -112,7 +113,7 @@ func run(args []string) error {
 		}
 		defer ort.Shutdown()
 		r := &inprocRun{modelDir: *modelDir, concurrency: *conc, workers: *workers, threads: *threads, noSpin: *noSpin,
-			duration: *duration, warmup: *warmup, longFrac: *long, seed: *seed,
+			duration: *duration, warmup: *warmup, longFrac: *long, seed: *seed, packing: *packing,
 			// The server's default limits.
 			batch: batch.Config{MaxBatchTokens: 16384, MaxBatchSize: 64, Workers: *workers, MaxQueued: 4096}}
 		rep, err := r.run(ctx, c, *name)

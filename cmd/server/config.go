@@ -20,6 +20,7 @@ type Config struct {
 	Threads         int
 	Workers         int
 	ORTSpin         bool
+	Packing         bool
 	Device          string
 	MaxBatchTokens  int
 	MaxBatchSize    int
@@ -56,6 +57,7 @@ func (m *Main) ParseFlags(args []string, getenv func(string) string) error {
 		{"threads", "BERTSERVE_THREADS", "ONNX Runtime intra-op threads of each model's session, shared by its workers (0: one per core)", &c.Threads, 0},
 		{"workers", "BERTSERVE_WORKERS", "inference batches run at once, per model", &c.Workers, 2},
 		{"ort-spin", "BERTSERVE_ORT_SPIN", "let idle ONNX Runtime threads spin for work instead of sleeping (only pays on cores nothing else uses)", &c.ORTSpin, false},
+		{"packing", "BERTSERVE_PACKING", "run a batch of BERT-style inputs packed end to end in a few rows instead of padding each to the longest (false: always pad)", &c.Packing, true},
 		{"device", "BERTSERVE_DEVICE", "cpu or cuda", &c.Device, "cpu"},
 		{"max-batch-tokens", "BERTSERVE_MAX_BATCH_TOKENS", "padded tokens (longest × size) per inference batch", &c.MaxBatchTokens, 16384},
 		{"max-batch-requests", "BERTSERVE_MAX_BATCH_REQUESTS", "sequences per inference batch", &c.MaxBatchSize, 64},

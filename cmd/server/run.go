@@ -68,6 +68,7 @@ func (m *Main) Run(ctx context.Context) error {
 			Workers: c.Workers, MaxQueued: c.MaxQueued,
 		},
 		Metrics: met,
+		Packing: c.Packing,
 	})
 	if err != nil {
 		return deviceError(c.Device, err)
@@ -75,7 +76,10 @@ func (m *Main) Run(ctx context.Context) error {
 	defer reg.Close()
 	for _, mod := range reg.Models() {
 		log.Info("model loaded", "name", mod.Config.Name, "task", mod.Config.Task, "dir", mod.Dir,
-			"max_length", mod.Config.MaxLength, "dimension", mod.Dimension)
+			"max_length", mod.Config.MaxLength, "dimension", mod.Dimension, "packed", mod.Packed)
+		if mod.PackingOff != "" {
+			log.Info("model runs padded batches", "name", mod.Config.Name, "why", mod.PackingOff)
+		}
 	}
 	log.Info("models ready", "count", len(reg.Models()), "seconds", time.Since(start).Seconds())
 

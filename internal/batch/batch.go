@@ -30,6 +30,13 @@ type Config struct {
 	MaxBatchSize   int // sequences per batch
 	Workers        int // batches running at once
 	MaxQueued      int // sequences waiting; beyond it Run fails with errs.Overloaded
+
+	// Packed says the runner's graph takes several sequences per row (see onnxgraph.Pack): a
+	// batch's sequences are then laid end to end in a few rows instead of each padded to the
+	// longest, and the feed at index Segments carries, for each token, the number (from 1) of its
+	// sequence within the row. Every output must be PerToken.
+	Packed   bool
+	Segments int
 }
 
 // Validate checks the configuration; New calls it.
@@ -43,6 +50,8 @@ func (c Config) Validate() error {
 		return fmt.Errorf("workers %d: must be at least 1", c.Workers)
 	case c.MaxQueued < 1:
 		return fmt.Errorf("max queued %d: must be at least 1", c.MaxQueued)
+	case c.Packed && c.Segments < 0:
+		return fmt.Errorf("segments feed %d: must be an input index", c.Segments)
 	}
 	return nil
 }
@@ -115,6 +124,16 @@ func (r *request) finish(index int, res Result, err error) {
 func New(runner Runner, outputs []Output, pads []int64, cfg Config, model string, m *metrics.Metrics) (*Batcher, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
+	}
+	if cfg.Packed {
+		if cfg.Segments >= len(pads) {
+			return nil, fmt.Errorf("segments feed %d: the model takes %d inputs", cfg.Segments, len(pads))
+		}
+		for _, o := range outputs {
+			if !o.PerToken {
+				return nil, errors.New("packed batches need per-token outputs only")
+			}
+		}
 	}
 	b := &Batcher{runner: runner, outputs: outputs, pads: pads, cfg: cfg, model: model, metrics: m}
 	b.cond = sync.NewCond(&b.mu)
@@ -223,8 +242,22 @@ func lowPadding(padded, real int) bool {
 // a batch stays cheap however long the queue is.
 const selectWindow = 1024
 
+// plan is a batch laid out for the runner: rows × seqLen tokens, each sequence at its place.
+type plan struct {
+	items  []placed
+	rows   int
+	seqLen int
+}
+
+// placed is a sequence's place in a batch: its row, the token it starts at, and (packed
+// batches) its segment number within the row.
+type placed struct {
+	*pending
+	row, offset, segment int
+}
+
 // next blocks until it can take a batch off the queue; nil means closed and drained.
-func (b *Batcher) next() []*pending {
+func (b *Batcher) next() *plan {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	for {
@@ -238,8 +271,33 @@ func (b *Batcher) next() []*pending {
 		b.cond.Wait()
 	}
 
-	anchor := b.queue[0]
 	window := b.queue[1:min(len(b.queue), selectWindow)]
+	var p *plan
+	var taken []bool
+	if b.cfg.Packed {
+		p, taken = b.selectPacked(window)
+	} else {
+		p, taken = b.selectPadded(window)
+	}
+
+	rest := b.queue[:0]
+	for i, q := range window {
+		if !taken[i] {
+			rest = append(rest, q)
+		}
+	}
+	rest = append(rest, b.queue[1+len(window):]...)
+	clear(b.queue[len(rest):])
+	b.queue = rest
+	b.metrics.SetQueueDepth(b.model, len(b.queue))
+	return p
+}
+
+// selectPadded forms a padded batch, one sequence per row: the oldest waiting sequence (the
+// queue's head) anchors it and the waiting sequences closest to it in length join while the
+// batch stays within its limits, similar lengths and low padding.
+func (b *Batcher) selectPadded(window []*pending) (*plan, []bool) {
+	anchor := b.queue[0]
 	order := make([]int, len(window))
 	for i := range order {
 		order[i] = i
@@ -264,18 +322,60 @@ func (b *Batcher) next() []*pending {
 		}
 		batch, longest, shortest, real, taken[i] = append(batch, window[i]), l, s, real+m, true
 	}
-
-	rest := b.queue[:0]
-	for i, p := range window {
-		if !taken[i] {
-			rest = append(rest, p)
-		}
+	p := &plan{rows: len(batch), seqLen: longest}
+	for r, q := range batch {
+		p.items = append(p.items, placed{pending: q, row: r})
 	}
-	rest = append(rest, b.queue[1+len(window):]...)
-	clear(b.queue[len(rest):])
-	b.queue = rest
-	b.metrics.SetQueueDepth(b.model, len(b.queue))
-	return batch
+	return p, taken
+}
+
+// selectPacked forms a packed batch: the oldest waiting sequence anchors it and the others join
+// in the order they came while the batch fits its limits and their lengths are similar to the
+// batch's (a short sequence does not wait for a long one's run), then packRows lays them out.
+// Padding costs next to nothing here, so unlike selectPadded it does not pick by length.
+func (b *Batcher) selectPacked(window []*pending) (*plan, []bool) {
+	anchor := b.queue[0]
+	batch := []*pending{anchor}
+	longest, shortest, total := anchor.item.Len(), anchor.item.Len(), anchor.item.Len()
+	taken := make([]bool, len(window))
+	for i, q := range window {
+		if len(batch) == b.cfg.MaxBatchSize {
+			break
+		}
+		m := q.item.Len()
+		l, s := max(longest, m), min(shortest, m)
+		if total+m > b.cfg.MaxBatchTokens || !similar(s, l) {
+			continue
+		}
+		batch, longest, shortest, total, taken[i] = append(batch, q), l, s, total+m, true
+	}
+	for {
+		lens := make([]int, len(batch))
+		for i, q := range batch {
+			lens[i] = q.item.Len()
+		}
+		rows, seqLen := packRows(lens)
+		if len(rows)*seqLen > b.cfg.MaxBatchTokens && len(batch) > 1 {
+			// Rows rarely come out perfectly even: give back the newest sequence and lay out again.
+			last := batch[len(batch)-1]
+			batch = batch[:len(batch)-1]
+			for i, q := range window {
+				if q == last {
+					taken[i] = false
+				}
+			}
+			continue
+		}
+		p := &plan{rows: len(rows), seqLen: seqLen}
+		for r, row := range rows {
+			offset := 0
+			for k, i := range row {
+				p.items = append(p.items, placed{pending: batch[i], row: r, offset: offset, segment: k + 1})
+				offset += lens[i]
+			}
+		}
+		return p, taken
+	}
 }
 
 // dropCancelled finishes, with their context's error, queued items whose request has ended.
@@ -292,61 +392,68 @@ func (b *Batcher) dropCancelled() {
 	b.queue = kept
 }
 
-func (b *Batcher) execute(batch []*pending, bufs *buffers) {
+func (b *Batcher) execute(p *plan, bufs *buffers) {
 	start := time.Now()
-	seqLen := 0
-	for _, p := range batch {
-		seqLen = max(seqLen, p.item.Len())
-		b.metrics.ObserveStage(b.model, metrics.StageQueue, start.Sub(p.queued))
+	for _, it := range p.items {
+		b.metrics.ObserveStage(b.model, metrics.StageQueue, start.Sub(it.queued))
 	}
-	size := len(batch)
-	b.metrics.ObserveBatch(b.model, size, size*seqLen)
+	rows, seqLen := p.rows, p.seqLen
+	b.metrics.ObserveBatch(b.model, len(p.items), rows*seqLen)
 
 	feeds := bufs.feeds
 	for i, pad := range b.pads {
-		feeds[i] = grow(feeds[i], size*seqLen)
+		feeds[i] = grow(feeds[i], rows*seqLen)
 		buf := feeds[i]
-		for r, p := range batch {
-			row := buf[r*seqLen : (r+1)*seqLen]
-			n := copy(row, p.item.Feeds[i])
-			for k := n; k < seqLen; k++ {
-				row[k] = pad
+		for k := range buf {
+			buf[k] = pad
+		}
+		segments := b.cfg.Packed && i == b.cfg.Segments
+		for _, it := range p.items {
+			at := buf[it.row*seqLen+it.offset:][:it.item.Len()]
+			if segments {
+				for k := range at {
+					at[k] = int64(it.segment)
+				}
+				continue
 			}
+			copy(at, it.item.Feeds[i])
 		}
 	}
 	outputs := bufs.outputs
 	for j, o := range b.outputs {
-		outputs[j] = grow(outputs[j], size*b.rowSize(o, seqLen))
+		outputs[j] = grow(outputs[j], rows*b.rowSize(o, seqLen))
 	}
 
 	// The batch mixes requests, so no single request's context may cancel it; cancelled items were
 	// dropped before the batch was formed.
-	err := b.runner.Run(context.Background(), size, seqLen, feeds, outputs)
+	err := b.runner.Run(context.Background(), rows, seqLen, feeds, outputs)
 	took := time.Since(start)
+
 	b.metrics.ObserveStage(b.model, metrics.StageInference, took)
-	for _, p := range batch {
-		metrics.StatsFrom(p.req.ctx).Ran(start.Sub(p.queued), took)
+	for _, it := range p.items {
+		metrics.StatsFrom(it.req.ctx).Ran(start.Sub(it.queued), took)
 	}
 	if err != nil {
-		err = fmt.Errorf("inference on %s (batch %d×%d): %w", b.model, size, seqLen, err)
+		err = fmt.Errorf("inference on %s (%d sequences in %d×%d): %w", b.model, len(p.items), rows, seqLen, err)
 	}
-	for r, p := range batch {
+	for _, it := range p.items {
 		if err != nil {
-			p.req.finish(p.index, nil, err)
+			it.req.finish(it.index, nil, err)
 			continue
 		}
 		// The worker reuses its output buffers for the next batch, so each item gets a copy of its
 		// own rows: the only allocation left on this path is the result the caller keeps.
 		res := make(Result, len(b.outputs))
 		for j, o := range b.outputs {
-			stride := b.rowSize(o, seqLen)
-			used := stride
+			from := it.row * b.rowSize(o, seqLen)
+			n := o.Width
 			if o.PerToken {
-				used = p.item.Len() * o.Width
+				from += it.offset * o.Width
+				n = it.item.Len() * o.Width
 			}
-			res[j] = append([]float32(nil), outputs[j][r*stride:r*stride+used]...)
+			res[j] = append([]float32(nil), outputs[j][from:from+n]...)
 		}
-		p.req.finish(p.index, res, nil)
+		it.req.finish(it.index, res, nil)
 	}
 }
 

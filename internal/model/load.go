@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"runtime/debug"
 	"slices"
 	"strings"
 
@@ -22,6 +23,9 @@ type Options struct {
 	Session ort.Options
 	Batch   batch.Config
 	Metrics *metrics.Metrics
+	// Packing runs models whose graph onnxgraph.Pack can rewrite with several sequences packed
+	// into each row instead of padded batches.
+	Packing bool
 }
 
 // Model is one served model: its config, tokenizer, session, batcher and task pipeline.
@@ -43,6 +47,11 @@ type Model struct {
 	Filler     *pipeline.Filler
 	ZeroShot   *pipeline.ZeroShot
 	Reranker   *pipeline.Reranker
+
+	// Packed says batches run as packed rows; otherwise PackingOff says why not (empty when
+	// packing was not asked for).
+	Packed     bool
+	PackingOff string
 
 	session *ort.Session
 	batcher *batch.Batcher
@@ -112,7 +121,7 @@ func Load(dir string, o Options) (*Model, error) {
 		batchCfg.MaxBatchTokens = max(cfg.MaxLength, min(batchCfg.MaxBatchTokens, (64<<20)/m.Dimension))
 	}
 
-	m.session, err = ort.NewSession(onnxPath, inputNames, outputNames, o.Session)
+	m.session, err = m.openSession(onnxPath, inputNames, outputNames, layout, tok, feeds, o, &batchCfg)
 	if err != nil {
 		return nil, fmt.Errorf("model %s: %w", cfg.Name, err)
 	}
@@ -127,6 +136,34 @@ func Load(dir string, o Options) (*Model, error) {
 		return nil, fmt.Errorf("model %s: %w", cfg.Name, err)
 	}
 	return m, nil
+}
+
+// openSession opens the model's graph, rewritten for packed rows when o.Packing asks for it and
+// the rewrite both applies and passes checkPacking; batchCfg is set to match.
+func (m *Model) openSession(onnxPath string, inputs, outputs []string, layout []batch.Output,
+	tok *tokenizer.Tokenizer, feeds []pipeline.Feed, o Options, batchCfg *batch.Config) (*ort.Session, error) {
+	batchCfg.Packed = false
+	if !o.Packing {
+		return ort.NewSession(onnxPath, inputs, outputs, o.Session)
+	}
+	graph, segments, err := packedGraph(onnxPath, m.Config, inputs, layout)
+	if err == nil {
+		opts := o.Session
+		opts.Model = graph
+		var s *ort.Session
+		s, err = ort.NewSession(onnxPath, inputs, outputs, opts)
+		graph, opts.Model = nil, nil
+		debug.FreeOSMemory() // the graph's copy of the weights: ONNX Runtime holds its own now
+		if err == nil {
+			if err = checkPacking(s, tok, feeds, segments); err == nil {
+				m.Packed, batchCfg.Packed, batchCfg.Segments = true, true, segments
+				return s, nil
+			}
+			s.Close()
+		}
+	}
+	m.PackingOff = err.Error()
+	return ort.NewSession(onnxPath, inputs, outputs, o.Session)
 }
 
 // outputs picks the graph outputs the model's task reads, checks their shapes against the config,

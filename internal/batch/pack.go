@@ -1,0 +1,90 @@
+package batch
+
+import (
+	"container/heap"
+	"slices"
+)
+
+// packedRowTokens bounds a packed row: sequences share a row only up to this many tokens (or the
+// longest sequence of the batch, if longer). Attention costs grow with the square of a row's
+// length, so past a hundred or so tokens more rows cost less than longer ones.
+const packedRowTokens = 128
+
+// attentionTokens weighs the attention part of a row's cost against the rest: a token in a row
+// of L tokens costs about 1 + L/attentionTokens. Attention reads about 2×hidden values per token of
+// the row, the dense layers about 12×hidden²; for hidden = 384 (MiniLM) the ratio is L/2304, and
+// runs of all-MiniLM-L6-v2 on one thread measured +4 % per token for rows of 96 tokens against
+// rows of 12.
+const attentionTokens = 2048
+
+// packRows lays sequences of the given lengths out in rows, several to a row, as a packed graph
+// takes them: it returns, for each row, the indices of its sequences, and the row length (the
+// fullest row). It picks the row count with the least cost, rows × length × (1 + length /
+// attentionTokens), and for each count deals the sequences longest first to the emptiest row,
+// which keeps rows even.
+func packRows(lens []int) (rows [][]int, seqLen int) {
+	order := make([]int, len(lens))
+	longest, total := 0, 0
+	for i, l := range lens {
+		order[i] = i
+		longest, total = max(longest, l), total+l
+	}
+	slices.SortStableFunc(order, func(a, b int) int { return lens[b] - lens[a] })
+	rowCap := max(longest, packedRowTokens)
+
+	bestCost := -1.0
+	// More rows than total/longest (rounded up, plus one for uneven lengths) only add empty space.
+	for count := max(1, (total+rowCap-1)/rowCap); count <= min(len(lens), total/longest+1); count++ {
+		r, l := deal(lens, order, count)
+		if l > rowCap {
+			continue
+		}
+		cost := float64(count*l) * (1 + float64(l)/attentionTokens)
+		if bestCost < 0 || cost < bestCost {
+			rows, seqLen, bestCost = r, l, cost
+		}
+	}
+	if rows == nil { // cannot happen: one sequence per row always fits; kept as a safe fallback
+		rows = make([][]int, len(lens))
+		for i := range lens {
+			rows[i] = []int{i}
+		}
+		seqLen = longest
+	}
+	return rows, seqLen
+}
+
+// deal gives each sequence, longest first, to the row with the fewest tokens so far.
+func deal(lens, order []int, count int) ([][]int, int) {
+	rows := make([][]int, count)
+	h := make(rowHeap, count)
+	for i := range h {
+		h[i] = rowFill{row: i}
+	}
+	longest := 0
+	for _, i := range order {
+		h[0].tokens += lens[i]
+		rows[h[0].row] = append(rows[h[0].row], i)
+		longest = max(longest, h[0].tokens)
+		heap.Fix(&h, 0)
+	}
+	return rows, longest
+}
+
+type rowFill struct{ row, tokens int }
+
+// rowHeap is a min-heap of rows by tokens (ties: lower row first, so results are deterministic).
+type rowHeap []rowFill
+
+func (h rowHeap) Len() int { return len(h) }
+func (h rowHeap) Less(i, j int) bool {
+	return h[i].tokens < h[j].tokens || h[i].tokens == h[j].tokens && h[i].row < h[j].row
+}
+func (h rowHeap) Swap(i, j int) { h[i], h[j] = h[j], h[i] }
+func (h *rowHeap) Push(x any)   { *h = append(*h, x.(rowFill)) }
+func (h *rowHeap) Pop() any {
+	old := *h
+	x := old[len(old)-1]
+	*h = old[:len(old)-1]
+	return x
+}
