@@ -4,8 +4,9 @@
 # apart) and scripts/bench_report.py takes the median of the per-pair ratios. Each pair also runs
 # the server's pipeline in process (loadgen -mode inproc: tokenizer, batcher and session as the
 # server sets them up, without HTTP), which splits the gap into what batching costs and what HTTP
-# costs. Called by scripts/bench.sh (PAIRS pairs per model); expects bin/ built and the int8 model
-# made.
+# costs. A second server with --packing=false answers the same loads, so each pair also gives the
+# ratio of packed to padded batches, for single sentences and for client batches of 32. Called by
+# scripts/bench.sh (PAIRS pairs per model); expects bin/ built and the int8 model made.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PAIRS=${PAIRS:-5}
@@ -21,7 +22,11 @@ for variant in fp32 int8; do
   [ $variant = int8 ] && root=$OUT/models-int8 model=$INT8
   bin/bertserve --addr "127.0.0.1:$PORT" --models "$root" --log-level error 2>"$OUT/server.log" &
   pid=$!
-  for _ in $(seq 1 120); do curl -sf "127.0.0.1:$PORT/readyz" >/dev/null 2>&1 && break; sleep 0.5; done
+  bin/bertserve --addr "127.0.0.1:$((PORT + 1))" --models "$root" --log-level error --packing=false 2>"$OUT/server-padded.log" &
+  padded_pid=$!
+  for port in "$PORT" $((PORT + 1)); do
+    for _ in $(seq 1 120); do curl -sf "127.0.0.1:$port/readyz" >/dev/null 2>&1 && break; sleep 0.5; done
+  done
   for i in $(seq 1 "$PAIRS"); do
     echo "== pair $i/$PAIRS $variant" >&2
     bin/loadgen -mode bare -data "$DATA" -model "$model" -d 2s -no-spin -json -name "pair$i $variant bare w${THREADS}t1" \
@@ -32,10 +37,13 @@ for variant in fp32 int8; do
       -workers 2 -threads "$THREADS" >> "$RESULTS"
     bin/loadgen -url "http://127.0.0.1:$PORT" -data "$DATA" -d 3s -warmup 1s -c 16 -json -name "pair$i $variant server c16" >> "$RESULTS"
     bin/loadgen -url "http://127.0.0.1:$PORT" -data "$DATA" -d 3s -warmup 1s -c 1 -json -name "pair$i $variant server c1" >> "$RESULTS"
+    bin/loadgen -url "http://127.0.0.1:$((PORT + 1))" -data "$DATA" -d 3s -warmup 1s -c 16 -json -name "pair$i $variant padded c16" >> "$RESULTS"
+    bin/loadgen -url "http://127.0.0.1:$PORT" -data "$DATA" -d 3s -warmup 1s -c 4 -batch 32 -json -name "pair$i $variant server c4 batch32" >> "$RESULTS"
+    bin/loadgen -url "http://127.0.0.1:$((PORT + 1))" -data "$DATA" -d 3s -warmup 1s -c 4 -batch 32 -json -name "pair$i $variant padded c4 batch32" >> "$RESULTS"
     for t in 1 "$THREADS"; do
       bin/loadgen -mode bare -data "$DATA" -model "$model" -d 2s -no-spin -json -name "pair$i $variant bare b1 w1t$t" \
         -workers 1 -threads "$t" -batches 1 >> "$RESULTS"
     done
   done
-  kill "$pid" && wait "$pid" 2>/dev/null || true
+  kill "$pid" "$padded_pid" && wait "$pid" "$padded_pid" 2>/dev/null || true
 done

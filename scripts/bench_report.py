@@ -157,6 +157,24 @@ def paired(runs) -> None:
                   f"{', '.join(f'{b} ({n}×)' for b, n in bests.most_common())} | {span(deltas, lambda x: f'{x:+.2f}')} |")
     print()
 
+    print("Packed batches against padded ones (`--packing=false`), two servers answering the same loads "
+          "back to back; bertserve over HTTP, sentences/s ratio, medians over the pairs, (min–max).\n")
+    print("| model | 16 clients, one sentence each | 4 clients, batches of 32 sentences |")
+    print("|---|---|---|")
+    for variant in ("fp32", "int8"):
+        single, batched = [], []
+        for (v, _), recs in sorted(pairs.items()):
+            if v != variant:
+                continue
+            for out, packed, padded in ((single, "server c16", "padded c16"), (batched, "server c4 batch32", "padded c4 batch32")):
+                a, b = recs.get((f"{v} {packed}", None)), recs.get((f"{v} {padded}", None))
+                if a and b:
+                    out.append(a["seq_per_s"] / b["seq_per_s"])
+        if single or batched:
+            two = lambda x: f"{x:.2f}"
+            print(f"| {variant} | {span(single, two)} | {span(batched, two)} |")
+    print()
+
 
 if __name__ == "__main__":
     main()

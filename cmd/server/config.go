@@ -59,7 +59,7 @@ func (m *Main) ParseFlags(args []string, getenv func(string) string) error {
 		{"ort-spin", "BERTSERVE_ORT_SPIN", "let idle ONNX Runtime threads spin for work instead of sleeping (only pays on cores nothing else uses)", &c.ORTSpin, false},
 		{"packing", "BERTSERVE_PACKING", "run a batch of BERT-style inputs packed end to end in a few rows instead of padding each to the longest (false: always pad)", &c.Packing, true},
 		{"device", "BERTSERVE_DEVICE", "cpu or cuda", &c.Device, "cpu"},
-		{"max-batch-tokens", "BERTSERVE_MAX_BATCH_TOKENS", "padded tokens (longest × size) per inference batch", &c.MaxBatchTokens, 16384},
+		{"max-batch-tokens", "BERTSERVE_MAX_BATCH_TOKENS", "padded tokens per inference batch: longest × size, or rows × row length when packed", &c.MaxBatchTokens, 16384},
 		{"max-batch-requests", "BERTSERVE_MAX_BATCH_REQUESTS", "sequences per inference batch", &c.MaxBatchSize, 64},
 		{"max-queued", "BERTSERVE_MAX_QUEUED", "sequences waiting per model before requests are refused with 429", &c.MaxQueued, 4096},
 		{"max-concurrent-requests", "BERTSERVE_MAX_CONCURRENT_REQUESTS", "POST requests handled at once; beyond it the server answers 429 with Retry-After (0: no limit)", &c.MaxConcurrent, 512},

@@ -130,8 +130,8 @@ func (g *graph) encode() []byte {
 	for _, f := range g.fields {
 		if f.num == graphInitializer {
 			name, _, _ := tensorInfo(f.val)
-			if !g.initializers[name] {
-				continue // no live node reads it any more
+			if !g.initializers[name] && g.inputs[name] == 0 {
+				continue // no live node reads it any more (one also listed as an input stays)
 			}
 		}
 		b = append(b, f.raw...)
