@@ -7,15 +7,16 @@ import (
 
 // packedRowTokens bounds a packed row: sequences share a row only up to this many tokens (or the
 // longest sequence of the batch, if longer). Attention costs grow with the square of a row's
-// length, so past a hundred or so tokens more rows cost less than longer ones.
-const packedRowTokens = 128
+// length: on one thread, 192 tokens as one row of 16 short sentences took 1.11× (fp32) and 1.35×
+// (int8, whose dense layers are quantized but attention is not) the time of 16 rows of 12, while
+// rows of up to 48 tokens cost the same as rows of 12 (all-MiniLM-L6-v2, best of three interleaved
+// sets of 35 runs).
+const packedRowTokens = 64
 
 // attentionTokens weighs the attention part of a row's cost against the rest: a token in a row
-// of L tokens costs about 1 + L/attentionTokens. Attention reads about 2×hidden values per token of
-// the row, the dense layers about 12×hidden²; for hidden = 384 (MiniLM) the ratio is L/2304, and
-// runs of all-MiniLM-L6-v2 on one thread measured +4 % per token for rows of 96 tokens against
-// rows of 12.
-const attentionTokens = 2048
+// of L tokens costs about 1 + L/attentionTokens. The measurements above put it between 550
+// (int8) and 1,750 (fp32) tokens.
+const attentionTokens = 1024
 
 // packRows lays sequences of the given lengths out in rows, several to a row, as a packed graph
 // takes them: it returns, for each row, the indices of its sequences, and the row length (the
