@@ -157,3 +157,33 @@ func TestPackingNeedsPerTokenOutputs(t *testing.T) {
 		t.Fatal("New took a segments feed the model does not have")
 	}
 }
+
+func TestPackedBatchesStayWithinTheTokenBudget(t *testing.T) {
+	r := &packedRunner{gate: make(chan struct{})}
+	cfg := Config{MaxBatchTokens: 100, MaxBatchSize: 8, Workers: 1, MaxQueued: 100, Packed: true, Segments: 1}
+	b, err := New(r, []Output{{PerToken: true, Width: 3}}, []int64{0, 0}, cfg, "test", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer b.Close()
+	go b.Run(context.Background(), []Item{item(1)})
+	time.Sleep(20 * time.Millisecond)
+	var items []Item
+	for _, n := range []int{40, 35, 30, 25, 38, 27} {
+		items = append(items, item(make([]int64, n)...))
+	}
+	done := make(chan error)
+	go func() { _, err := b.Run(context.Background(), items); done <- err }()
+	time.Sleep(20 * time.Millisecond)
+	close(r.gate)
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	for _, run := range r.runs[1:] {
+		if run[0]*run[1] > 100 {
+			t.Errorf("run of %d rows × %d tokens exceeds the 100-token budget (runs %v)", run[0], run[1], r.runs)
+		}
+	}
+}

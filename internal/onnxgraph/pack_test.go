@@ -65,6 +65,22 @@ var sequences = [][]int64{
 
 const hidden = 384
 
+// openMiniLM opens all-MiniLM-L6-v2 twice: as it is, and rewritten by Pack.
+func openMiniLM(t *testing.T) (orig, packed *ort.Session) {
+	t.Helper()
+	initORT(t)
+	path := filepath.Join(testenv.ModelDir(t, "all-MiniLM-L6-v2"), "model.onnx")
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	graph, err := onnxgraph.Pack(data, "attention_mask")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return open(t, path, nil, miniLMInputs, "last_hidden_state"), open(t, path, graph, miniLMInputs, "last_hidden_state")
+}
+
 // separately runs each sequence alone through the original graph.
 func separately(t *testing.T, s *ort.Session, seqs [][]int64) [][]float32 {
 	var out [][]float32
@@ -79,18 +95,7 @@ func separately(t *testing.T, s *ort.Session, seqs [][]int64) [][]float32 {
 }
 
 func TestPackedRowsMatchSeparateRuns(t *testing.T) {
-	initORT(t)
-	path := filepath.Join(testenv.ModelDir(t, "all-MiniLM-L6-v2"), "model.onnx")
-	data, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	packed, err := onnxgraph.Pack(data, "attention_mask")
-	if err != nil {
-		t.Fatal(err)
-	}
-	orig := open(t, path, nil, miniLMInputs, "last_hidden_state")
-	pk := open(t, path, packed, miniLMInputs, "last_hidden_state")
+	orig, pk := openMiniLM(t)
 	want := separately(t, orig, sequences)
 
 	// Row 0: sequences 0 and 1, then a padding token; row 1: sequence 2 and two padding tokens.
@@ -120,18 +125,7 @@ func TestPackedRowsMatchSeparateRuns(t *testing.T) {
 }
 
 func TestPackedGraphRunsPaddedBatchesAsBefore(t *testing.T) {
-	initORT(t)
-	path := filepath.Join(testenv.ModelDir(t, "all-MiniLM-L6-v2"), "model.onnx")
-	data, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	packed, err := onnxgraph.Pack(data, "attention_mask")
-	if err != nil {
-		t.Fatal(err)
-	}
-	orig := open(t, path, nil, miniLMInputs, "last_hidden_state")
-	pk := open(t, path, packed, miniLMInputs, "last_hidden_state")
+	orig, pk := openMiniLM(t)
 	const seqLen = 6
 	feeds := [][]int64{make([]int64, 3*seqLen), make([]int64, 3*seqLen), make([]int64, 3*seqLen)}
 	for r, ids := range sequences {
