@@ -34,8 +34,9 @@ func packRows(lens []int) (rows [][]int, seqLen int) {
 	rowCap := max(longest, packedRowTokens)
 
 	bestCost := -1.0
-	// More rows than total/longest (rounded up, plus one for uneven lengths) only add empty space.
-	for count := max(1, (total+rowCap-1)/rowCap); count <= min(len(lens), total/longest+1); count++ {
+	// Once the fullest row is no longer than the longest sequence, more rows only add empty space;
+	// one sequence per row always gets there.
+	for count := max(1, (total+rowCap-1)/rowCap); count <= len(lens); count++ {
 		r, l := deal(lens, order, count)
 		if l > rowCap {
 			continue
@@ -44,13 +45,9 @@ func packRows(lens []int) (rows [][]int, seqLen int) {
 		if bestCost < 0 || cost < bestCost {
 			rows, seqLen, bestCost = r, l, cost
 		}
-	}
-	if rows == nil { // cannot happen: one sequence per row always fits; kept as a safe fallback
-		rows = make([][]int, len(lens))
-		for i := range lens {
-			rows[i] = []int{i}
+		if l == longest {
+			break
 		}
-		seqLen = longest
 	}
 	return rows, seqLen
 }

@@ -19,6 +19,7 @@ func TestPackRowsPlacesEverySequenceOnce(t *testing.T) {
 		{"many short sentences", slices.Repeat([]int{9, 14, 6, 11}, 16), 32},
 		{"a long one and short ones", []int{200, 10, 12, 9}, 2},
 		{"full rows stay apart", []int{128, 128, 128}, 3},
+		{"long ones that cannot share a row", []int{100, 60, 60, 60}, 4},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			rows, seqLen := packRows(tc.lens)
@@ -90,18 +91,24 @@ func (f *packedRunner) Run(_ context.Context, rows, seqLen int, feeds [][]int64,
 	return nil
 }
 
-func TestPackedBatchesGiveEachSequenceItsOwnTokens(t *testing.T) {
+// newPackedBatcher starts a packed batcher on a packedRunner and a first request that holds its
+// one worker until r.gate is closed, so that what is queued meanwhile is packed together.
+func newPackedBatcher(t *testing.T, maxTokens, maxSize int) (*Batcher, *packedRunner) {
+	t.Helper()
 	r := &packedRunner{gate: make(chan struct{})}
-	cfg := Config{MaxBatchTokens: 1000, MaxBatchSize: 64, Workers: 1, MaxQueued: 100, Packed: true, Segments: 1}
+	cfg := Config{MaxBatchTokens: maxTokens, MaxBatchSize: maxSize, Workers: 1, MaxQueued: 100, Packed: true, Segments: 1}
 	b, err := New(r, []Output{{PerToken: true, Width: 3}}, []int64{0, 0}, cfg, "test", nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer b.Close()
-
-	// The first request holds the worker while the others queue, so they are packed together.
+	t.Cleanup(b.Close)
 	go b.Run(context.Background(), []Item{item(1)})
 	time.Sleep(20 * time.Millisecond)
+	return b, r
+}
+
+func TestPackedBatchesGiveEachSequenceItsOwnTokens(t *testing.T) {
+	b, r := newPackedBatcher(t, 1000, 64)
 	var items [][]int64
 	for i := range 12 {
 		ids := make([]int64, 3+i%5)
@@ -159,15 +166,7 @@ func TestPackingNeedsPerTokenOutputs(t *testing.T) {
 }
 
 func TestPackedBatchesStayWithinTheTokenBudget(t *testing.T) {
-	r := &packedRunner{gate: make(chan struct{})}
-	cfg := Config{MaxBatchTokens: 100, MaxBatchSize: 8, Workers: 1, MaxQueued: 100, Packed: true, Segments: 1}
-	b, err := New(r, []Output{{PerToken: true, Width: 3}}, []int64{0, 0}, cfg, "test", nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer b.Close()
-	go b.Run(context.Background(), []Item{item(1)})
-	time.Sleep(20 * time.Millisecond)
+	b, r := newPackedBatcher(t, 100, 8)
 	var items []Item
 	for _, n := range []int{40, 35, 30, 25, 38, 27} {
 		items = append(items, item(make([]int64, n)...))

@@ -121,7 +121,8 @@ func Load(dir string, o Options) (*Model, error) {
 		batchCfg.MaxBatchTokens = max(cfg.MaxLength, min(batchCfg.MaxBatchTokens, (64<<20)/m.Dimension))
 	}
 
-	m.session, err = m.openSession(onnxPath, inputNames, outputNames, layout, tok, feeds, o, &batchCfg)
+	m.Encoder = &pipeline.Encoder{Tokenizer: tok, MaxLength: cfg.MaxLength, Feeds: feeds}
+	m.session, err = m.openSession(onnxPath, inputNames, outputNames, layout, o, &batchCfg)
 	if err != nil {
 		return nil, fmt.Errorf("model %s: %w", cfg.Name, err)
 	}
@@ -130,7 +131,6 @@ func Load(dir string, o Options) (*Model, error) {
 		m.session.Close()
 		return nil, fmt.Errorf("model %s: %w", cfg.Name, err)
 	}
-	m.Encoder = &pipeline.Encoder{Tokenizer: tok, MaxLength: cfg.MaxLength, Feeds: feeds}
 	if err := m.buildPipelines(tokPath, o.Metrics); err != nil {
 		m.Close()
 		return nil, fmt.Errorf("model %s: %w", cfg.Name, err)
@@ -141,29 +141,38 @@ func Load(dir string, o Options) (*Model, error) {
 // openSession opens the model's graph, rewritten for packed rows when o.Packing asks for it and
 // the rewrite both applies and passes checkPacking; batchCfg is set to match.
 func (m *Model) openSession(onnxPath string, inputs, outputs []string, layout []batch.Output,
-	tok *tokenizer.Tokenizer, feeds []pipeline.Feed, o Options, batchCfg *batch.Config) (*ort.Session, error) {
+	o Options, batchCfg *batch.Config) (*ort.Session, error) {
 	batchCfg.Packed = false
-	if !o.Packing {
-		return ort.NewSession(onnxPath, inputs, outputs, o.Session)
-	}
-	graph, segments, err := packedGraph(onnxPath, m.Config, inputs, layout)
-	if err == nil {
-		opts := o.Session
-		opts.Model = graph
-		var s *ort.Session
-		s, err = ort.NewSession(onnxPath, inputs, outputs, opts)
-		graph, opts.Model = nil, nil
-		debug.FreeOSMemory() // the graph's copy of the weights: ONNX Runtime holds its own now
+	if o.Packing {
+		s, segments, err := m.openPacked(onnxPath, inputs, outputs, layout, o.Session)
+		debug.FreeOSMemory() // the rewritten graph's copy of the weights: ONNX Runtime holds its own
 		if err == nil {
-			if err = checkPacking(s, tok, feeds, segments); err == nil {
-				m.Packed, batchCfg.Packed, batchCfg.Segments = true, true, segments
-				return s, nil
-			}
-			s.Close()
+			m.Packed, batchCfg.Packed, batchCfg.Segments = true, true, segments
+			return s, nil
 		}
+		m.PackingOff = err.Error()
 	}
-	m.PackingOff = err.Error()
 	return ort.NewSession(onnxPath, inputs, outputs, o.Session)
+}
+
+// openPacked opens the graph rewritten for packed rows and checks it; it returns the index of the
+// feed that carries the segment numbers.
+func (m *Model) openPacked(onnxPath string, inputs, outputs []string, layout []batch.Output,
+	so ort.Options) (*ort.Session, int, error) {
+	graph, segments, err := packedGraph(onnxPath, m.Config, inputs, layout)
+	if err != nil {
+		return nil, 0, err
+	}
+	so.Model = graph
+	s, err := ort.NewSession(onnxPath, inputs, outputs, so)
+	if err != nil {
+		return nil, 0, err
+	}
+	if err := checkPacking(s, m.Encoder, segments); err != nil {
+		s.Close()
+		return nil, 0, err
+	}
+	return s, segments, nil
 }
 
 // outputs picks the graph outputs the model's task reads, checks their shapes against the config,

@@ -55,36 +55,30 @@ var packingProbe = []string{
 // (which scales each tensor by its largest value, so batch companions move every result) both by
 // about 0.06, while a rewrite that let the texts see each other or shifted their positions missed
 // by about 0.3 on all-MiniLM-L6-v2.
-func checkPacking(s *ort.Session, tok *tokenizer.Tokenizer, feeds []pipeline.Feed, segments int) error {
+func checkPacking(s *ort.Session, enc *pipeline.Encoder, segments int) error {
 	var encs []*tokenizer.Encoding
-	total, longest := 0, 0
 	for _, text := range packingProbe {
-		enc, err := tok.Encode(text, tokenizer.Options{AddSpecialTokens: true})
+		e, err := enc.Tokenizer.Encode(text, tokenizer.Options{AddSpecialTokens: true})
 		if err != nil {
 			return fmt.Errorf("packing check: %w", err)
 		}
-		encs = append(encs, enc)
-		total, longest = total+len(enc.IDs), max(longest, len(enc.IDs))
+		encs = append(encs, e)
 	}
-	values := func(enc *tokenizer.Encoding, f pipeline.Feed) []int {
-		switch f {
-		case pipeline.FeedAttentionMask:
-			return enc.AttentionMask
-		case pipeline.FeedTokenTypeIDs:
-			return enc.TypeIDs
-		}
-		return enc.IDs
+	items := enc.Items(encs)
+	total, longest := 0, 0
+	for _, it := range items {
+		total, longest = total+it.Len(), max(longest, it.Len())
 	}
-	packed, padded := make([][]int64, len(feeds)), make([][]int64, len(feeds))
-	for i, f := range feeds {
-		padded[i] = make([]int64, len(encs)*longest)
-		for k, enc := range encs {
-			for t, v := range values(enc, f) {
-				padded[i][k*longest+t] = int64(v)
+	packed, padded := make([][]int64, len(enc.Feeds)), make([][]int64, len(enc.Feeds))
+	for i := range enc.Feeds {
+		padded[i] = make([]int64, len(items)*longest)
+		for k, it := range items {
+			copy(padded[i][k*longest:], it.Feeds[i])
+			for _, v := range it.Feeds[i] {
 				if i == segments {
-					v = k + 1
+					v = int64(k + 1)
 				}
-				packed[i] = append(packed[i], int64(v))
+				packed[i] = append(packed[i], v)
 			}
 		}
 	}
@@ -92,21 +86,15 @@ func checkPacking(s *ort.Session, tok *tokenizer.Tokenizer, feeds []pipeline.Fee
 	if err != nil {
 		return fmt.Errorf("packing check: %w", err)
 	}
-	paddedOut, err := runOnce(s, len(encs), longest, padded)
+	paddedOut, err := runOnce(s, len(items), longest, padded)
 	if err != nil {
 		return fmt.Errorf("packing check: %w", err)
 	}
 
 	offset := 0
-	for k, enc := range encs {
-		n := len(enc.IDs)
-		alone := make([][]int64, len(feeds))
-		for i, f := range feeds {
-			for _, v := range values(enc, f) {
-				alone[i] = append(alone[i], int64(v))
-			}
-		}
-		want, err := runOnce(s, 1, n, alone)
+	for k, it := range items {
+		n := it.Len()
+		want, err := runOnce(s, 1, n, it.Feeds)
 		if err != nil {
 			return fmt.Errorf("packing check: %w", err)
 		}

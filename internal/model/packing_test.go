@@ -33,20 +33,22 @@ func embedAll(t *testing.T, m *Model) [][]float32 {
 	return out.Sentence
 }
 
+// load loads the model folder dir with testOptions, packing or not, and closes it after the test.
+func load(t *testing.T, dir string, packing bool) *Model {
+	t.Helper()
+	o := testOptions
+	o.Packing = packing
+	m, err := Load(dir, o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { m.Close() })
+	return m
+}
+
 func TestPackedEmbeddingsMatchPaddedOnes(t *testing.T) {
 	dir := modelFolder(t, goodConfig)
-	padded, err := Load(dir, testOptions)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer padded.Close()
-	o := testOptions
-	o.Packing = true
-	packed, err := Load(dir, o)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer packed.Close()
+	padded, packed := load(t, dir, false), load(t, dir, true)
 	if padded.Packed || !packed.Packed {
 		t.Fatalf("Packed = %v without packing and %v with it (%s)", padded.Packed, packed.Packed, packed.PackingOff)
 	}
@@ -65,14 +67,8 @@ func TestPackedEmbeddingsMatchPaddedOnes(t *testing.T) {
 // checkPacking must catch a graph that does not understand segment numbers: the original graph
 // reads a mask of 2 as "attend with weight -1", which scrambles every text after the first.
 func TestPackingCheckCatchesAGraphThatMixesTexts(t *testing.T) {
-	dir := modelFolder(t, goodConfig)
-	m, err := Load(dir, testOptions)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer m.Close()
-	feeds := []pipeline.Feed{pipeline.FeedInputIDs, pipeline.FeedAttentionMask, pipeline.FeedTokenTypeIDs}
-	err = checkPacking(m.session, m.Encoder.Tokenizer, feeds, 1)
+	m := load(t, modelFolder(t, goodConfig), false)
+	err := checkPacking(m.session, m.Encoder, 1)
 	if err == nil || !strings.Contains(err.Error(), "differs from its own run") {
 		t.Fatalf("checkPacking on the unrewritten graph = %v, want a difference", err)
 	}
@@ -96,13 +92,7 @@ func TestUnpackableModelsKeepPaddedBatches(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { ort.Shutdown() })
-	o := testOptions
-	o.Packing = true
-	m, err := Load(src, o)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer m.Close()
+	m := load(t, src, true)
 	if m.Packed || !strings.Contains(m.PackingOff, "position ids") {
 		t.Fatalf("Packed = %v, PackingOff = %q; want padded batches because of the position ids", m.Packed, m.PackingOff)
 	}

@@ -140,7 +140,8 @@ func (g *graph) encode() []byte {
 }
 
 func (g *graph) pack(mask string, opset int64) error {
-	if g.inputBit(mask) == 0 {
+	maskBit := g.inputBit(mask)
+	if maskBit == 0 {
 		return fmt.Errorf("%w: no graph input %q", ErrNotPackable, mask)
 	}
 	for _, n := range g.nodes {
@@ -149,12 +150,12 @@ func (g *graph) pack(mask string, opset int64) error {
 		}
 	}
 
-	maskBit := g.inputBit(mask)
 	deps := g.dependencies()
+	live := g.liveNodes()
 
 	bias, positions := prefix+"bias", prefix+"positions"
 	softmaxes := 0
-	for _, n := range g.liveNodes() {
+	for _, n := range live {
 		if n.opType != "Softmax" {
 			continue
 		}
@@ -182,7 +183,7 @@ func (g *graph) pack(mask string, opset int64) error {
 	}
 
 	var gathers []*node
-	for _, n := range g.liveNodes() {
+	for _, n := range live {
 		if n.opType == "Gather" && len(n.inputs) == 2 && g.initializers[n.inputs[0]] &&
 			strings.Contains(n.inputs[0], "position_embeddings") {
 			gathers = append(gathers, n)
@@ -198,7 +199,7 @@ func (g *graph) pack(mask string, opset int64) error {
 	gathers[0].inputs[1] = positions
 
 	// After the rewiring nothing that still runs may read the mask's values but the new nodes.
-	live := g.liveNodes()
+	live = g.liveNodes()
 	deps = g.dependencies()
 	for _, n := range live {
 		for _, in := range n.inputs {

@@ -19,8 +19,8 @@ type Options struct {
 	// work. Spinning shaves a little off each operator's start, but on a machine with few cores it
 	// burns the CPU time that the Go side needs for HTTP, JSON and tokenization.
 	DisableSpinning bool
-	// Model, when set, is the graph to run instead of the file at the path NewSession is given
-	// (a rewritten copy of it); the path then only names the model in errors.
+	// Model, when set, is the graph to run instead of the file at the path NewSession is given: a
+	// rewritten copy of it with the same inputs and outputs, which are read from the file.
 	Model []byte
 }
 
@@ -76,11 +76,6 @@ func dataTypeName(t onnx.TensorElementDataType) string {
 // the named outputs (float32 graph outputs). The names must exist in the graph.
 func NewSession(modelPath string, inputs, outputs []string, o Options) (*Session, error) {
 	allIn, allOut, err := Inspect(modelPath)
-	if o.Model != nil {
-		var in, out []onnx.InputOutputInfo
-		in, out, err = onnx.GetInputOutputInfoWithONNXData(o.Model)
-		allIn, allOut = convertInfo(in), convertInfo(out)
-	}
 	if err != nil {
 		return nil, err
 	}

@@ -118,8 +118,8 @@ func toTokenizerInputs(inputs []Input) []tokenizer.Input {
 	return out
 }
 
-// items shapes encodings into batch items, one feed per model input.
-func (e *Encoder) items(encs []*tokenizer.Encoding) []batch.Item {
+// Items shapes encodings into batch items, one feed per model input.
+func (e *Encoder) Items(encs []*tokenizer.Encoding) []batch.Item {
 	items := make([]batch.Item, len(encs))
 	for i, enc := range encs {
 		feeds := make([][]int64, len(e.Feeds))
@@ -162,7 +162,7 @@ func (e *Encoder) WarmUp(ctx context.Context, q Queue) error {
 	if err != nil {
 		return err
 	}
-	_, err = q.Run(ctx, e.items(encs))
+	_, err = q.Run(ctx, e.Items(encs))
 	return err
 }
 
@@ -174,6 +174,6 @@ func (e *Encoder) run(ctx context.Context, q Queue, m *metrics.Metrics, model st
 	m.ObserveStage(model, metrics.StageTokenize, took)
 	m.AddInputTokens(model, tokens)
 	metrics.StatsFrom(ctx).Tokenized(model, tokens, took)
-	rows, err := q.Run(ctx, e.items(encs))
+	rows, err := q.Run(ctx, e.Items(encs))
 	return rows, tokens, err
 }
