@@ -22,6 +22,7 @@ type inprocRun struct {
 	concurrency int
 	workers     int
 	threads     int
+	busyThreads int
 	noSpin      bool
 	packing     bool
 	duration    time.Duration
@@ -33,9 +34,10 @@ type inprocRun struct {
 
 func (r *inprocRun) run(ctx context.Context, c *corpus, name string) (*Report, error) {
 	m, err := model.Load(r.modelDir, model.Options{
-		Session: ort.Options{IntraOpThreads: r.threads, InterOpThreads: 1, DisableSpinning: r.noSpin},
-		Batch:   r.batch,
-		Packing: r.packing,
+		Session:     ort.Options{IntraOpThreads: r.threads, InterOpThreads: 1, DisableSpinning: r.noSpin},
+		BusyThreads: r.busyThreads,
+		Batch:       r.batch,
+		Packing:     r.packing,
 	})
 	if err != nil {
 		return nil, err

@@ -64,7 +64,8 @@ func run(args []string) error {
 	maxLength := fs.Int("max-length", 256, "bare: tokens per text after the cut (the model's max_length)")
 	batches := fs.String("batches", "1,2,4,8,16,32,64", "bare: batch sizes to measure")
 	workers := fs.Int("workers", 1, "bare: goroutines calling session.Run at once; inproc: the batcher's workers")
-	threads := fs.Int("threads", 0, "bare, inproc: intra-op threads per session (0: ONNX Runtime's default)")
+	threads := fs.Int("threads", 0, "bare: intra-op threads per session (0: ONNX Runtime's default); inproc: of a batch that runs alone, as the server's --threads (0: one per core)")
+	busyThreads := fs.Int("busy-threads", 0, "inproc: intra-op threads of a batch that runs while others run or wait, as the server's --busy-threads (0: -threads ÷ -workers)")
 	sessions := fs.Int("sessions", 1, "bare: 1 to share one session between the workers, else one per worker")
 	noSpin := fs.Bool("no-spin", false, "bare, inproc: idle intra-op threads sleep instead of spinning")
 	packing := fs.Bool("packing", true, "inproc: pack inputs into rows as the server does by default (false: padded batches)")
@@ -112,7 +113,7 @@ func run(args []string) error {
 			return err
 		}
 		defer ort.Shutdown()
-		r := &inprocRun{modelDir: *modelDir, concurrency: *conc, workers: *workers, threads: *threads, noSpin: *noSpin,
+		r := &inprocRun{modelDir: *modelDir, concurrency: *conc, workers: *workers, threads: *threads, busyThreads: *busyThreads, noSpin: *noSpin,
 			duration: *duration, warmup: *warmup, longFrac: *long, seed: *seed, packing: *packing,
 			// The server's default limits.
 			batch: batch.Config{MaxBatchTokens: 16384, MaxBatchSize: 64, Workers: *workers, MaxQueued: 4096}}

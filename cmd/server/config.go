@@ -18,6 +18,7 @@ type Config struct {
 	ModelsDir       string
 	ORTLib          string
 	Threads         int
+	BusyThreads     int
 	Workers         int
 	ORTSpin         bool
 	Packing         bool
@@ -54,7 +55,8 @@ func (m *Main) ParseFlags(args []string, getenv func(string) string) error {
 		{"addr", "BERTSERVE_ADDR", "address to listen on", &c.Addr, ":8080"},
 		{"models", "BERTSERVE_MODELS", "models folder: every subfolder with a bertserve.json is served", &c.ModelsDir, "./models"},
 		{"ort-lib", "BERTSERVE_ORT_LIB", "path of libonnxruntime.so (default: the one `make setup` installs in .cache/)", &c.ORTLib, ""},
-		{"threads", "BERTSERVE_THREADS", "ONNX Runtime intra-op threads of each model's session, shared by its workers (0: one per core)", &c.Threads, 0},
+		{"threads", "BERTSERVE_THREADS", "ONNX Runtime intra-op threads of a batch that has its model to itself: nothing else running or waiting (0: one per core)", &c.Threads, 0},
+		{"busy-threads", "BERTSERVE_BUSY_THREADS", "intra-op threads of a batch that runs while its model is busy; below --threads, each model opens a second session for these batches, which holds its weights once more (0: --threads ÷ --workers, for graphs up to 256 MiB)", &c.BusyThreads, 0},
 		{"workers", "BERTSERVE_WORKERS", "inference batches run at once, per model", &c.Workers, 2},
 		{"ort-spin", "BERTSERVE_ORT_SPIN", "let idle ONNX Runtime threads spin for work instead of sleeping (only pays on cores nothing else uses)", &c.ORTSpin, false},
 		{"packing", "BERTSERVE_PACKING", "run a batch of BERT-style inputs packed end to end in a few rows instead of padding each to the longest (false: always pad)", &c.Packing, true},
@@ -146,6 +148,9 @@ func (c *Config) validate() error {
 	if c.Threads < 0 {
 		problems = append(problems, fmt.Sprintf("--threads must not be negative, not %d", c.Threads))
 	}
+	if c.BusyThreads < 0 {
+		problems = append(problems, fmt.Sprintf("--busy-threads must not be negative, not %d", c.BusyThreads))
+	}
 	if c.MaxBodyBytes < 1 {
 		problems = append(problems, "--max-body-bytes must be at least 1")
 	}
@@ -164,11 +169,9 @@ func (c *Config) validate() error {
 	return nil
 }
 
-// intraOpThreads gives each session a thread per core unless --threads says otherwise. The
-// workers' concurrent runs share those threads: on two cores, two workers sharing two threads
-// served 16 clients 1.2× as fast as one worker with both threads, and single requests no slower,
-// while two single-threaded workers were faster again under load but slower alone
-// (docs/benchmarks.md).
+// intraOpThreads gives a batch that has its model to itself a thread per core unless --threads
+// says otherwise: a lone request is fastest on every core. Batches that run side by side are
+// faster on a thread each (--busy-threads; docs/benchmarks.md).
 func (c *Config) intraOpThreads() int {
 	if c.Threads > 0 {
 		return c.Threads

@@ -62,7 +62,8 @@ func (m *Main) Run(ctx context.Context) error {
 	met := metrics.New()
 	start := time.Now()
 	reg, err := model.LoadAll(c.ModelsDir, model.Options{
-		Session: ort.Options{IntraOpThreads: c.intraOpThreads(), InterOpThreads: 1, Device: c.Device, DisableSpinning: !c.ORTSpin},
+		Session:     ort.Options{IntraOpThreads: c.intraOpThreads(), InterOpThreads: 1, Device: c.Device, DisableSpinning: !c.ORTSpin},
+		BusyThreads: c.BusyThreads,
 		Batch: batch.Config{
 			MaxBatchTokens: c.MaxBatchTokens, MaxBatchSize: c.MaxBatchSize,
 			Workers: c.Workers, MaxQueued: c.MaxQueued,
@@ -76,7 +77,8 @@ func (m *Main) Run(ctx context.Context) error {
 	defer reg.Close()
 	for _, mod := range reg.Models() {
 		log.Info("model loaded", "name", mod.Config.Name, "task", mod.Config.Task, "dir", mod.Dir,
-			"max_length", mod.Config.MaxLength, "dimension", mod.Dimension, "packed", mod.Packed)
+			"max_length", mod.Config.MaxLength, "dimension", mod.Dimension, "packed", mod.Packed,
+			"threads_alone", mod.AloneThreads, "threads_busy", mod.BusyThreads)
 		if mod.PackingOff != "" {
 			log.Info("model runs padded batches", "name", mod.Config.Name, "why", mod.PackingOff)
 		}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
 	"slices"
 	"sync"
 	"time"
@@ -37,6 +38,19 @@ type Config struct {
 	// sequence within the row. Every output must be PerToken.
 	Packed   bool
 	Segments int
+
+	// Spread shares the waiting sequences out between the idle workers instead of giving them all
+	// to the first worker that wakes: each takes about its share of the waiting tokens. That is
+	// right when every run gets only its share of the cores (one thread each on two cores), where
+	// two half batches side by side finish well before one whole batch; it is wrong on a GPU, where
+	// a bigger batch costs hardly more than a small one.
+	Spread bool
+	// Alone, when set, runs the batches that have the model to themselves: nothing else running
+	// and nothing left waiting when the batch is taken, as for a lone request on an idle server.
+	// It is a session with more threads per run than the one given to New, so a lone request gets
+	// every core, while batches that run side by side use one thread each and do not fight over
+	// the cores. Nil: the Runner given to New runs every batch.
+	Alone Runner
 }
 
 // Validate checks the configuration; New calls it.
@@ -80,11 +94,12 @@ type Batcher struct {
 	model   string
 	metrics *metrics.Metrics
 
-	mu     sync.Mutex
-	cond   *sync.Cond
-	queue  []*pending
-	closed bool
-	wg     sync.WaitGroup
+	mu      sync.Mutex
+	cond    *sync.Cond
+	queue   []*pending
+	running int // batches taken and not yet finished
+	closed  bool
+	wg      sync.WaitGroup
 }
 
 type pending struct {
@@ -217,6 +232,9 @@ func (b *Batcher) work() {
 			return
 		}
 		b.execute(batch, bufs)
+		b.mu.Lock()
+		b.running--
+		b.mu.Unlock()
 	}
 }
 
@@ -247,6 +265,7 @@ type plan struct {
 	items  []placed
 	rows   int
 	seqLen int
+	alone  bool // nothing else ran or waited when it was taken
 }
 
 // placed is a sequence's place in a batch: its row, the token it starts at, and (packed
@@ -272,12 +291,13 @@ func (b *Batcher) next() *plan {
 	}
 
 	window := b.queue[1:min(len(b.queue), selectWindow)]
+	share := b.share(window)
 	var p *plan
 	var taken []bool
 	if b.cfg.Packed {
-		p, taken = b.selectPacked(window)
+		p, taken = b.selectPacked(window, share)
 	} else {
-		p, taken = b.selectPadded(window)
+		p, taken = b.selectPadded(window, share)
 	}
 
 	rest := b.queue[:0]
@@ -290,13 +310,34 @@ func (b *Batcher) next() *plan {
 	clear(b.queue[len(rest):])
 	b.queue = rest
 	b.metrics.SetQueueDepth(b.model, len(b.queue))
+	p.alone = b.running == 0 && len(b.queue) == 0
+	b.running++
+	if len(b.queue) > 0 {
+		b.cond.Signal() // what is left is an idle worker's share
+	}
 	return p
+}
+
+// share is how many tokens (not counting padding) the worker taking a batch may take when
+// Config.Spread asks to leave the rest of the waiting sequences to the idle workers: the queue's
+// tokens divided among this worker and the idle ones. Without Spread, or with no idle worker, it
+// is unbounded.
+func (b *Batcher) share(window []*pending) int {
+	idle := b.cfg.Workers - b.running - 1
+	if !b.cfg.Spread || idle < 1 || len(window) == 0 {
+		return math.MaxInt
+	}
+	total := b.queue[0].item.Len()
+	for _, q := range window {
+		total += q.item.Len()
+	}
+	return (total + idle) / (idle + 1)
 }
 
 // selectPadded forms a padded batch, one sequence per row: the oldest waiting sequence (the
 // queue's head) anchors it and the waiting sequences closest to it in length join while the
 // batch stays within its limits, similar lengths and low padding.
-func (b *Batcher) selectPadded(window []*pending) (*plan, []bool) {
+func (b *Batcher) selectPadded(window []*pending, share int) (*plan, []bool) {
 	anchor := b.queue[0]
 	order := make([]int, len(window))
 	for i := range order {
@@ -317,7 +358,7 @@ func (b *Batcher) selectPadded(window []*pending) (*plan, []bool) {
 		m := window[i].item.Len()
 		l, s := max(longest, m), min(shortest, m)
 		padded := l * (len(batch) + 1)
-		if padded > b.cfg.MaxBatchTokens || !similar(s, l) || !lowPadding(padded, real+m) {
+		if padded > b.cfg.MaxBatchTokens || real+m > share || !similar(s, l) || !lowPadding(padded, real+m) {
 			continue
 		}
 		batch, longest, shortest, real, taken[i] = append(batch, window[i]), l, s, real+m, true
@@ -333,7 +374,7 @@ func (b *Batcher) selectPadded(window []*pending) (*plan, []bool) {
 // in the order they came while the batch fits its limits and their lengths are similar to the
 // batch's (a short sequence does not wait for a long one's run), then packRows lays them out.
 // Padding costs next to nothing here, so unlike selectPadded it does not pick by length.
-func (b *Batcher) selectPacked(window []*pending) (*plan, []bool) {
+func (b *Batcher) selectPacked(window []*pending, share int) (*plan, []bool) {
 	anchor := b.queue[0]
 	batch := []*pending{anchor}
 	longest, shortest, total := anchor.item.Len(), anchor.item.Len(), anchor.item.Len()
@@ -344,7 +385,7 @@ func (b *Batcher) selectPacked(window []*pending) (*plan, []bool) {
 		}
 		m := q.item.Len()
 		l, s := max(longest, m), min(shortest, m)
-		if total+m > b.cfg.MaxBatchTokens || !similar(s, l) {
+		if total+m > min(b.cfg.MaxBatchTokens, share) || !similar(s, l) {
 			continue
 		}
 		batch, longest, shortest, total, taken[i] = append(batch, q), l, s, total+m, true
@@ -426,7 +467,11 @@ func (b *Batcher) execute(p *plan, bufs *buffers) {
 
 	// The batch mixes requests, so no single request's context may cancel it; cancelled items were
 	// dropped before the batch was formed.
-	err := b.runner.Run(context.Background(), rows, seqLen, feeds, outputs)
+	runner := b.runner
+	if p.alone && b.cfg.Alone != nil {
+		runner = b.cfg.Alone
+	}
+	err := runner.Run(context.Background(), rows, seqLen, feeds, outputs)
 	took := time.Since(start)
 
 	b.metrics.ObserveStage(b.model, metrics.StageInference, took)

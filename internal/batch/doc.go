@@ -9,6 +9,12 @@
 // waiting sequences join in arrival order, and packRows lays them out in a few even rows. Either way
 // a short sequence never rides along in a long one's batch, so long inputs do not hold short ones
 // up.
+//
+// When every run gets only a share of the cores (Config.Spread), a worker that finds other workers
+// idle takes only its share of the waiting tokens and leaves the rest to them, and a batch that
+// has the model to itself (nothing else running or waiting) can run on a second Runner with more
+// threads (Config.Alone): a lone request gets every core, busy batches one core each.
+//
 // Sequences whose request was cancelled are dropped before they reach the model, and a full queue
 // fails at once with errs.Overloaded instead of growing without bound.
 package batch

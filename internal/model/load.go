@@ -2,9 +2,11 @@ package model
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
+	"runtime"
 	"runtime/debug"
 	"slices"
 	"strings"
@@ -21,8 +23,15 @@ var _ batch.Runner = (*ort.Session)(nil)
 // Options are what every model is loaded with.
 type Options struct {
 	Session ort.Options
-	Batch   batch.Config
-	Metrics *metrics.Metrics
+	// BusyThreads is how many intra-op threads a batch gets that runs while the model is busy:
+	// other batches running or waiting. When it is below Session.IntraOpThreads, a second session
+	// with that many threads runs those batches and the first runs only the batches that have the
+	// model to themselves, so that a lone request gets every core while batches side by side do not
+	// fight over them. 0: Session.IntraOpThreads ÷ Batch.Workers, for a graph up to
+	// busySessionMaxBytes (the second session holds the weights once more).
+	BusyThreads int
+	Batch       batch.Config
+	Metrics     *metrics.Metrics
 	// Packing runs models whose graph onnxgraph.Pack can rewrite with several sequences packed
 	// into each row instead of padded batches.
 	Packing bool
@@ -53,7 +62,12 @@ type Model struct {
 	Packed     bool
 	PackingOff string
 
-	session *ort.Session
+	// AloneThreads and BusyThreads are the intra-op threads of a batch that has the model to
+	// itself and of one that runs while others run or wait (see Options.BusyThreads).
+	AloneThreads, BusyThreads int
+
+	session *ort.Session // runs busy batches, and every batch when alone is nil
+	alone   *ort.Session // runs the batches that have the model to themselves; nil: session does
 	batcher *batch.Batcher
 }
 
@@ -122,13 +136,15 @@ func Load(dir string, o Options) (*Model, error) {
 	}
 
 	m.Encoder = &pipeline.Encoder{Tokenizer: tok, MaxLength: cfg.MaxLength, Feeds: feeds}
-	m.session, err = m.openSession(onnxPath, inputNames, outputNames, layout, o, &batchCfg)
-	if err != nil {
+	if err := m.openSessions(onnxPath, inputNames, outputNames, layout, o, &batchCfg); err != nil {
 		return nil, fmt.Errorf("model %s: %w", cfg.Name, err)
+	}
+	if m.alone != nil {
+		batchCfg.Alone = m.alone
 	}
 	m.batcher, err = batch.New(m.session, layout, pads, batchCfg, cfg.Name, o.Metrics)
 	if err != nil {
-		m.session.Close()
+		m.closeSessions()
 		return nil, fmt.Errorf("model %s: %w", cfg.Name, err)
 	}
 	if err := m.buildPipelines(tokPath, o.Metrics); err != nil {
@@ -138,41 +154,106 @@ func Load(dir string, o Options) (*Model, error) {
 	return m, nil
 }
 
-// openSession opens the model's graph, rewritten for packed rows when o.Packing asks for it and
-// the rewrite both applies and passes checkPacking; batchCfg is set to match.
+// openSessions opens the model's session, and a second one for busy batches when the thread
+// layout asks for it (threadLayout); batchCfg is set to match.
+func (m *Model) openSessions(onnxPath string, inputs, outputs []string, layout []batch.Output,
+	o Options, batchCfg *batch.Config) error {
+	info, err := os.Stat(onnxPath)
+	if err != nil {
+		return err
+	}
+	m.AloneThreads, m.BusyThreads = threadLayout(o, info.Size())
+	batchCfg.Spread = o.Session.Device != "cuda" && m.BusyThreads*batchCfg.Workers <= runtime.NumCPU()
+	defer debug.FreeOSMemory() // a rewritten graph's copy of the weights: ONNX Runtime holds its own
+
+	so := o.Session
+	so.IntraOpThreads = m.AloneThreads
+	s, graph, err := m.openSession(onnxPath, inputs, outputs, layout, so, o.Packing, batchCfg)
+	if err != nil {
+		return err
+	}
+	if m.BusyThreads == m.AloneThreads {
+		m.session = s
+		return nil
+	}
+	so.IntraOpThreads, so.Model = m.BusyThreads, graph
+	busy, err := ort.NewSession(onnxPath, inputs, outputs, so)
+	if err != nil {
+		s.Close()
+		return fmt.Errorf("session for busy batches: %w", err)
+	}
+	m.session, m.alone = busy, s
+	return nil
+}
+
+// busySessionMaxBytes bounds the graphs that get a second session for busy batches by default: up
+// to it the second copy of the weights costs little next to what single-threaded batches gain
+// (about a seventh more throughput for all-MiniLM-L6-v2 on two cores, docs/benchmarks.md).
+const busySessionMaxBytes = 256 << 20
+
+// threadLayout gives the intra-op threads of a batch that has the model to itself (o's session
+// threads, by default one per core) and of a busy one (o.BusyThreads, by default an even share of
+// the cores per worker). A GPU runs every batch on one session.
+func threadLayout(o Options, graphBytes int64) (alone, busy int) {
+	alone = o.Session.IntraOpThreads
+	if alone < 1 {
+		alone = runtime.NumCPU()
+	}
+	switch {
+	case o.Session.Device == "cuda":
+		return alone, alone
+	case o.BusyThreads > 0:
+		return alone, o.BusyThreads
+	case graphBytes > busySessionMaxBytes:
+		return alone, alone
+	}
+	return alone, max(1, alone/max(1, o.Batch.Workers))
+}
+
+// openSession opens the model's graph, rewritten for packed rows when packing is asked for and the
+// rewrite both applies and passes checkPacking; batchCfg is set to match. It returns the graph it
+// opened when that is not the file at onnxPath.
 func (m *Model) openSession(onnxPath string, inputs, outputs []string, layout []batch.Output,
-	o Options, batchCfg *batch.Config) (*ort.Session, error) {
+	so ort.Options, packing bool, batchCfg *batch.Config) (*ort.Session, []byte, error) {
 	batchCfg.Packed = false
-	if o.Packing {
-		s, segments, err := m.openPacked(onnxPath, inputs, outputs, layout, o.Session)
-		debug.FreeOSMemory() // the rewritten graph's copy of the weights: ONNX Runtime holds its own
+	if packing {
+		s, graph, segments, err := m.openPacked(onnxPath, inputs, outputs, layout, so)
 		if err == nil {
 			m.Packed, batchCfg.Packed, batchCfg.Segments = true, true, segments
-			return s, nil
+			return s, graph, nil
 		}
 		m.PackingOff = err.Error()
 	}
-	return ort.NewSession(onnxPath, inputs, outputs, o.Session)
+	s, err := ort.NewSession(onnxPath, inputs, outputs, so)
+	return s, nil, err
 }
 
-// openPacked opens the graph rewritten for packed rows and checks it; it returns the index of the
-// feed that carries the segment numbers.
+// openPacked opens the graph rewritten for packed rows and checks it; it returns the graph and the
+// index of the feed that carries the segment numbers.
 func (m *Model) openPacked(onnxPath string, inputs, outputs []string, layout []batch.Output,
-	so ort.Options) (*ort.Session, int, error) {
+	so ort.Options) (*ort.Session, []byte, int, error) {
 	graph, segments, err := packedGraph(onnxPath, m.Config, inputs, layout)
 	if err != nil {
-		return nil, 0, err
+		return nil, nil, 0, err
 	}
 	so.Model = graph
 	s, err := ort.NewSession(onnxPath, inputs, outputs, so)
 	if err != nil {
-		return nil, 0, err
+		return nil, nil, 0, err
 	}
 	if err := checkPacking(s, m.Encoder, segments); err != nil {
 		s.Close()
-		return nil, 0, err
+		return nil, nil, 0, err
 	}
-	return s, segments, nil
+	return s, graph, segments, nil
+}
+
+func (m *Model) closeSessions() error {
+	err := m.session.Close()
+	if m.alone != nil {
+		err = errors.Join(err, m.alone.Close())
+	}
+	return err
 }
 
 // outputs picks the graph outputs the model's task reads, checks their shapes against the config,
@@ -282,11 +363,18 @@ func padValue(role string, tok *tokenizer.Tokenizer) int64 {
 // Warmup runs one short input through the model, so that the first request does not pay for
 // ONNX Runtime's lazy initialisation.
 func (m *Model) Warmup(ctx context.Context) error {
-	return m.Encoder.WarmUp(ctx, m.batcher)
+	if err := m.Encoder.WarmUp(ctx, m.batcher, 1); err != nil {
+		return err
+	}
+	if m.alone == nil {
+		return nil
+	}
+	// One input ran alone; two at once, shared by the idle workers, warm the busy session.
+	return m.Encoder.WarmUp(ctx, m.batcher, 2)
 }
 
 // Close stops the batcher (finishing queued work) and releases the session.
 func (m *Model) Close() error {
 	m.batcher.Close()
-	return m.session.Close()
+	return m.closeSessions()
 }

@@ -155,10 +155,14 @@ func countTokens(encs []*tokenizer.Encoding) int {
 	return n
 }
 
-// WarmUp runs one short input through q, so that the first request does not pay for the model's
+// WarmUp runs n short inputs through q at once, so that the first request does not pay for the model's
 // lazy initialisation.
-func (e *Encoder) WarmUp(ctx context.Context, q Queue) error {
-	encs, err := e.encode([]Input{{Text: "warm up", Pair: "warm up", IsPair: true}}, true, LongestFirst, "inputs")
+func (e *Encoder) WarmUp(ctx context.Context, q Queue, n int) error {
+	inputs := make([]Input, n)
+	for i := range inputs {
+		inputs[i] = Input{Text: "warm up", Pair: "warm up", IsPair: true}
+	}
+	encs, err := e.encode(inputs, true, LongestFirst, "inputs")
 	if err != nil {
 		return err
 	}
