@@ -89,7 +89,7 @@ for round in $(seq 1 "$ROUNDS"); do
     bare -name "$variant bare w${THREADS}t1 sorted" -model "$model" -workers "$THREADS" -threads 1 -batches 4,8,16,32 -sorted
     bare -name "$variant bare w1t$THREADS sorted" -model "$model" -workers 1 -threads "$THREADS" -batches 4,8,16,32 -sorted
 
-    log "round $round/$ROUNDS $variant: server (defaults: two workers sharing $THREADS intra-op threads, idle threads sleep)"
+    log "round $round/$ROUNDS $variant: server (defaults: $THREADS intra-op threads for a batch alone, one each for busy batches, idle threads sleep)"
     start_server "$root"
     load -name "$variant server c16" -c 16
     load -name "$variant server c1" -c 1
@@ -104,6 +104,10 @@ for round in $(seq 1 "$ROUNDS"); do
     stop_server
     if [ $variant = fp32 ]; then
       log "round $round/$ROUNDS $variant: server, other workers × threads"
+      start_server "$root" --busy-threads "$THREADS"
+      load -name "$variant server shared c16" -c 16
+      load -name "$variant server shared c1" -c 1
+      stop_server
       start_server "$root" --workers 1
       load -name "$variant server w1t$THREADS c16" -c 16
       load -name "$variant server w1t$THREADS c1" -c 1

@@ -5,7 +5,9 @@
 # the server's pipeline in process (loadgen -mode inproc: tokenizer, batcher and session as the
 # server sets them up, without HTTP), which splits the gap into what batching costs and what HTTP
 # costs. A second server with --packing=false answers the same loads, so each pair also gives the
-# ratio of packed to padded batches, for single sentences and for client batches of 32. Called by
+# ratio of packed to padded batches, for single sentences and for client batches of 32, and a third
+# with --busy-threads equal to --threads (one session whose thread pool the workers share, the layout
+# before busy batches got their own single-threaded session) gives that layout's ratios. Called by
 # scripts/bench.sh (PAIRS pairs per model); expects bin/ built and the int8 model made.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -24,7 +26,9 @@ for variant in fp32 int8; do
   pid=$!
   bin/bertserve --addr "127.0.0.1:$((PORT + 1))" --models "$root" --log-level error --packing=false 2>"$OUT/server-padded.log" &
   padded_pid=$!
-  for port in "$PORT" $((PORT + 1)); do
+  bin/bertserve --addr "127.0.0.1:$((PORT + 2))" --models "$root" --log-level error --busy-threads "$THREADS" 2>"$OUT/server-shared.log" &
+  shared_pid=$!
+  for port in "$PORT" $((PORT + 1)) $((PORT + 2)); do
     for _ in $(seq 1 120); do curl -sf "127.0.0.1:$port/readyz" >/dev/null 2>&1 && break; sleep 0.5; done
   done
   for i in $(seq 1 "$PAIRS"); do
@@ -40,10 +44,13 @@ for variant in fp32 int8; do
     bin/loadgen -url "http://127.0.0.1:$((PORT + 1))" -data "$DATA" -d 3s -warmup 1s -c 16 -json -name "pair$i $variant padded c16" >> "$RESULTS"
     bin/loadgen -url "http://127.0.0.1:$PORT" -data "$DATA" -d 3s -warmup 1s -c 4 -batch 32 -json -name "pair$i $variant server c4 batch32" >> "$RESULTS"
     bin/loadgen -url "http://127.0.0.1:$((PORT + 1))" -data "$DATA" -d 3s -warmup 1s -c 4 -batch 32 -json -name "pair$i $variant padded c4 batch32" >> "$RESULTS"
+    bin/loadgen -url "http://127.0.0.1:$((PORT + 2))" -data "$DATA" -d 3s -warmup 1s -c 16 -json -name "pair$i $variant shared c16" >> "$RESULTS"
+    bin/loadgen -url "http://127.0.0.1:$((PORT + 2))" -data "$DATA" -d 3s -warmup 1s -c 4 -batch 32 -json -name "pair$i $variant shared c4 batch32" >> "$RESULTS"
+    bin/loadgen -url "http://127.0.0.1:$((PORT + 2))" -data "$DATA" -d 3s -warmup 1s -c 1 -json -name "pair$i $variant shared c1" >> "$RESULTS"
     for t in 1 "$THREADS"; do
       bin/loadgen -mode bare -data "$DATA" -model "$model" -d 2s -no-spin -json -name "pair$i $variant bare b1 w1t$t" \
         -workers 1 -threads "$t" -batches 1 >> "$RESULTS"
     done
   done
-  kill "$pid" "$padded_pid" && wait "$pid" "$padded_pid" 2>/dev/null || true
+  kill "$pid" "$padded_pid" "$shared_pid" && wait "$pid" "$padded_pid" "$shared_pid" 2>/dev/null || true
 done

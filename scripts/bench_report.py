@@ -76,10 +76,11 @@ def main() -> None:
     print("### workers × threads (fp32, bertserve over HTTP)\n")
     print("| configuration | 16 clients: sentences/s | 1 client: p50 ms |")
     print("|---|---:|---:|")
-    for label, c16k, c1k in (("2 workers sharing 2 threads, idle threads sleep (default)", "fp32 server c16", "fp32 server c1"),
+    for label, c16k, c1k in (("2 threads for a batch alone, 1 each for busy batches: two sessions (default)", "fp32 server c16", "fp32 server c1"),
+                             ("2 workers sharing one 2-thread session (`--busy-threads 2`)", "fp32 server shared c16", "fp32 server shared c1"),
                              ("1 worker × 2 threads (`--workers 1`)", "fp32 server w1t2 c16", "fp32 server w1t2 c1"),
                              ("2 workers × 1 thread each (`--threads 1`)", "fp32 server w2t1 c16", "fp32 server w2t1 c1"),
-                             ("2 workers sharing 2 threads, idle threads spin (`--ort-spin`)", "fp32 server spin c16", None)):
+                             ("default with idle threads spinning (`--ort-spin`)", "fp32 server spin c16", None)):
         print(f"| {label} | {fmt(rate((c16k, None)))} | {fmt(p((c1k, None), 'p50'), 2) if c1k else '–'} |")
     print()
 
@@ -173,6 +174,29 @@ def paired(runs) -> None:
         if single or batched:
             two = lambda x: f"{x:.2f}"
             print(f"| {variant} | {span(single, two)} | {span(batched, two)} |")
+    print()
+
+    print("The default two sessions per model (every core for a batch that has the model to itself, one "
+          "thread each for busy batches) against one session whose thread pool both workers share "
+          "(`--busy-threads 2`), two servers answering the same loads back to back; bertserve over HTTP, "
+          "medians over the pairs, (min–max).\n")
+    print("| model | 16 clients: sentences/s ratio | 4 clients × 32 sentences: ratio | 1 client: p50 difference, ms |")
+    print("|---|---|---|---|")
+    for variant in ("fp32", "int8"):
+        single, batched, lone = [], [], []
+        for (v, _), recs in sorted(pairs.items()):
+            if v != variant:
+                continue
+            for out, two_sessions, shared in ((single, "server c16", "shared c16"), (batched, "server c4 batch32", "shared c4 batch32")):
+                a, b = recs.get((f"{v} {two_sessions}", None)), recs.get((f"{v} {shared}", None))
+                if a and b:
+                    out.append(a["seq_per_s"] / b["seq_per_s"])
+            a, b = recs.get((f"{v} server c1", None)), recs.get((f"{v} shared c1", None))
+            if a and b:
+                lone.append(a["latency_ms"]["p50"] - b["latency_ms"]["p50"])
+        if single or batched:
+            two = lambda x: f"{x:.2f}"
+            print(f"| {variant} | {span(single, two)} | {span(batched, two)} | {span(lone, lambda x: f'{x:+.2f}')} |")
     print()
 
 
