@@ -158,21 +158,26 @@ def paired(runs) -> None:
                   f"{', '.join(f'{b} ({n}×)' for b, n in bests.most_common())} | {span(deltas, lambda x: f'{x:+.2f}')} |")
     print()
 
+    def per_pair(variant, a, b, f):
+        """f(record a, record b) for every pair of variant that ran both runs a and b."""
+        out = []
+        for (v, _), recs in sorted(pairs.items()):
+            ra, rb = recs.get((f"{v} {a}", None)), recs.get((f"{v} {b}", None))
+            if v == variant and ra and rb:
+                out.append(f(ra, rb))
+        return out
+
+    rate_ratio = lambda a, b: a["seq_per_s"] / b["seq_per_s"]
+    two = lambda x: f"{x:.2f}"
+
     print("Packed batches against padded ones (`--packing=false`), two servers answering the same loads "
           "back to back; bertserve over HTTP, sentences/s ratio, medians over the pairs, (min–max).\n")
     print("| model | 16 clients, one sentence each | 4 clients, batches of 32 sentences |")
     print("|---|---|---|")
     for variant in ("fp32", "int8"):
-        single, batched = [], []
-        for (v, _), recs in sorted(pairs.items()):
-            if v != variant:
-                continue
-            for out, packed, padded in ((single, "server c16", "padded c16"), (batched, "server c4 batch32", "padded c4 batch32")):
-                a, b = recs.get((f"{v} {packed}", None)), recs.get((f"{v} {padded}", None))
-                if a and b:
-                    out.append(a["seq_per_s"] / b["seq_per_s"])
+        single = per_pair(variant, "server c16", "padded c16", rate_ratio)
+        batched = per_pair(variant, "server c4 batch32", "padded c4 batch32", rate_ratio)
         if single or batched:
-            two = lambda x: f"{x:.2f}"
             print(f"| {variant} | {span(single, two)} | {span(batched, two)} |")
     print()
 
@@ -183,22 +188,12 @@ def paired(runs) -> None:
     print("| model | 16 clients: sentences/s ratio | 4 clients × 32 sentences: ratio | 1 client: p50 difference, ms |")
     print("|---|---|---|---|")
     for variant in ("fp32", "int8"):
-        single, batched, lone = [], [], []
-        for (v, _), recs in sorted(pairs.items()):
-            if v != variant:
-                continue
-            for out, two_sessions, shared in ((single, "server c16", "shared c16"), (batched, "server c4 batch32", "shared c4 batch32")):
-                a, b = recs.get((f"{v} {two_sessions}", None)), recs.get((f"{v} {shared}", None))
-                if a and b:
-                    out.append(a["seq_per_s"] / b["seq_per_s"])
-            a, b = recs.get((f"{v} server c1", None)), recs.get((f"{v} shared c1", None))
-            if a and b:
-                lone.append(a["latency_ms"]["p50"] - b["latency_ms"]["p50"])
+        single = per_pair(variant, "server c16", "shared c16", rate_ratio)
+        batched = per_pair(variant, "server c4 batch32", "shared c4 batch32", rate_ratio)
+        lone = per_pair(variant, "server c1", "shared c1", lambda a, b: a["latency_ms"]["p50"] - b["latency_ms"]["p50"])
         if single or batched:
-            two = lambda x: f"{x:.2f}"
             print(f"| {variant} | {span(single, two)} | {span(batched, two)} | {span(lone, lambda x: f'{x:+.2f}')} |")
     print()
-
 
 if __name__ == "__main__":
     main()
