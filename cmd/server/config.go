@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"runtime"
 	"strconv"
 	"strings"
 	"time"
@@ -167,16 +166,6 @@ func (c *Config) validate() error {
 		return errors.New(strings.Join(problems, "; "))
 	}
 	return nil
-}
-
-// intraOpThreads gives a batch that has its model to itself a thread per core unless --threads
-// says otherwise: a lone request is fastest on every core. Batches that run side by side are
-// faster on a thread each (--busy-threads; docs/benchmarks.md).
-func (c *Config) intraOpThreads() int {
-	if c.Threads > 0 {
-		return c.Threads
-	}
-	return runtime.NumCPU()
 }
 
 func parseLevel(s string) (slog.Level, error) {

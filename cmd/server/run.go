@@ -62,7 +62,7 @@ func (m *Main) Run(ctx context.Context) error {
 	met := metrics.New()
 	start := time.Now()
 	reg, err := model.LoadAll(c.ModelsDir, model.Options{
-		Session:     ort.Options{IntraOpThreads: c.intraOpThreads(), InterOpThreads: 1, Device: c.Device, DisableSpinning: !c.ORTSpin},
+		Session:     ort.Options{IntraOpThreads: c.Threads, InterOpThreads: 1, Device: c.Device, DisableSpinning: !c.ORTSpin},
 		BusyThreads: c.BusyThreads,
 		Batch: batch.Config{
 			MaxBatchTokens: c.MaxBatchTokens, MaxBatchSize: c.MaxBatchSize,

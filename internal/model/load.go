@@ -192,8 +192,9 @@ func (m *Model) openSessions(onnxPath string, inputs, outputs []string, layout [
 const busySessionMaxBytes = 256 << 20
 
 // threadLayout gives the intra-op threads of a batch that has the model to itself (o's session
-// threads, by default one per core) and of a busy one (o.BusyThreads, by default an even share of
-// the cores per worker). A GPU runs every batch on one session.
+// threads, by default one per core: a lone request is fastest on every core) and of a busy one
+// (o.BusyThreads, by default an even share of the cores per worker). A GPU runs every batch on one
+// session.
 func threadLayout(o Options, graphBytes int64) (alone, busy int) {
 	alone = o.Session.IntraOpThreads
 	if alone < 1 {
