@@ -168,32 +168,31 @@ def paired(runs) -> None:
         return out
 
     rate_ratio = lambda a, b: a["seq_per_s"] / b["seq_per_s"]
-    two = lambda x: f"{x:.2f}"
+    p50_diff = lambda a, b: a["latency_ms"]["p50"] - b["latency_ms"]["p50"]
+    two, signed = (lambda x: f"{x:.2f}"), (lambda x: f"{x:+.2f}")
 
-    print("Packed batches against padded ones (`--packing=false`), two servers answering the same loads "
-          "back to back; bertserve over HTTP, sentences/s ratio, medians over the pairs, (min–max).\n")
-    print("| model | 16 clients, one sentence each | 4 clients, batches of 32 sentences |")
-    print("|---|---|---|")
-    for variant in ("fp32", "int8"):
-        single = per_pair(variant, "server c16", "padded c16", rate_ratio)
-        batched = per_pair(variant, "server c4 batch32", "padded c4 batch32", rate_ratio)
-        if single or batched:
-            print(f"| {variant} | {span(single, two)} | {span(batched, two)} |")
-    print()
+    def table(intro, columns):
+        """One row per variant; each column is (header, run a, run b, f, format) over the pairs."""
+        print(intro + "\n")
+        print("| model | " + " | ".join(c[0] for c in columns) + " |")
+        print("|---" * (len(columns) + 1) + "|")
+        for variant in ("fp32", "int8"):
+            cells = [per_pair(variant, a, b, f) for _, a, b, f, _ in columns]
+            if any(cells):
+                print(f"| {variant} | " + " | ".join(span(xs, c[4]) for xs, c in zip(cells, columns)) + " |")
+        print()
 
-    print("The default two sessions per model (every core for a batch that has the model to itself, one "
+    table("Packed batches against padded ones (`--packing=false`), two servers answering the same loads "
+          "back to back; bertserve over HTTP, sentences/s ratio, medians over the pairs, (min–max).", [
+              ("16 clients, one sentence each", "server c16", "padded c16", rate_ratio, two),
+              ("4 clients, batches of 32 sentences", "server c4 batch32", "padded c4 batch32", rate_ratio, two)])
+    table("The default two sessions per model (every core for a batch that has the model to itself, one "
           "thread each for busy batches) against one session whose thread pool both workers share "
           "(`--busy-threads 2`), two servers answering the same loads back to back; bertserve over HTTP, "
-          "medians over the pairs, (min–max).\n")
-    print("| model | 16 clients: sentences/s ratio | 4 clients × 32 sentences: ratio | 1 client: p50 difference, ms |")
-    print("|---|---|---|---|")
-    for variant in ("fp32", "int8"):
-        single = per_pair(variant, "server c16", "shared c16", rate_ratio)
-        batched = per_pair(variant, "server c4 batch32", "shared c4 batch32", rate_ratio)
-        lone = per_pair(variant, "server c1", "shared c1", lambda a, b: a["latency_ms"]["p50"] - b["latency_ms"]["p50"])
-        if single or batched:
-            print(f"| {variant} | {span(single, two)} | {span(batched, two)} | {span(lone, lambda x: f'{x:+.2f}')} |")
-    print()
+          "medians over the pairs, (min–max).", [
+              ("16 clients: sentences/s ratio", "server c16", "shared c16", rate_ratio, two),
+              ("4 clients × 32 sentences: ratio", "server c4 batch32", "shared c4 batch32", rate_ratio, two),
+              ("1 client: p50 difference, ms", "server c1", "shared c1", p50_diff, signed)])
 
 if __name__ == "__main__":
     main()
