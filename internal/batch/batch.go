@@ -232,9 +232,6 @@ func (b *Batcher) work() {
 			return
 		}
 		b.execute(batch, bufs)
-		b.mu.Lock()
-		b.running--
-		b.mu.Unlock()
 	}
 }
 
@@ -473,6 +470,11 @@ func (b *Batcher) execute(p *plan, bufs *buffers) {
 	}
 	err := runner.Run(context.Background(), rows, seqLen, feeds, outputs)
 	took := time.Since(start)
+	// The batch stops counting as running before its results are handed out: a caller woken by its
+	// result may send its next input at once, and that input should find the model free.
+	b.mu.Lock()
+	b.running--
+	b.mu.Unlock()
 
 	b.metrics.ObserveStage(b.model, metrics.StageInference, took)
 	for _, it := range p.items {

@@ -174,3 +174,19 @@ func TestABatchTakenWhileAnotherRunsIsNotAlone(t *testing.T) {
 		t.Errorf("busy runner ran %v, want %v", got, want)
 	}
 }
+
+func TestALoneClientsNextRequestRunsAlone(t *testing.T) {
+	busy, alone := &fakeRunner{}, &fakeRunner{}
+	b := newBatcher(t, busy, Config{MaxBatchTokens: 1000, MaxBatchSize: 32, Workers: 2, MaxQueued: 100, Spread: true, Alone: alone})
+	// Each request is sent the moment the previous answer arrives, as one client in a loop does:
+	// the batch that answered must already have stopped counting as running.
+	const requests = 300
+	for range requests {
+		if _, err := b.Run(context.Background(), equalItems(1, 4)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if n := len(busy.batches); n > 0 {
+		t.Errorf("%d of %d lone requests ran on the busy runner", n, requests)
+	}
+}
