@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"math"
 	"strings"
+
+	"google.golang.org/protobuf/encoding/protowire"
 )
 
 // ErrNotPackable is wrapped by Pack's errors for graphs it does not know how to rewrite; the
@@ -55,10 +57,23 @@ func Pack(model []byte, mask string) ([]byte, error) {
 		return nil, err
 	}
 
-	var out []byte
+	// The graph is written straight into the model's bytes, sized beforehand: with the input that
+	// makes two copies of the weights, where growing slices made up to five (load-time peak memory).
+	enc := g.encoding()
+	size := 0
 	for i, f := range top {
 		if i == gi {
-			out = appendBytes(out, modelGraph, g.encode())
+			size += protowire.SizeTag(modelGraph) + protowire.SizeBytes(enc.size)
+			continue
+		}
+		size += len(f.raw)
+	}
+	out := make([]byte, 0, size)
+	for i, f := range top {
+		if i == gi {
+			out = protowire.AppendTag(out, modelGraph, protowire.BytesType)
+			out = protowire.AppendVarint(out, uint64(enc.size))
+			out = enc.appendTo(out)
 			continue
 		}
 		out = append(out, f.raw...)
@@ -121,11 +136,20 @@ func readGraph(b []byte) (*graph, error) {
 	return g, nil
 }
 
-// encode writes the graph back: the nodes first, then the other fields in their order.
-func (g *graph) encode() []byte {
-	var b []byte
+// graphEncoding is a graph ready to be written back: the nodes first, then the other fields in
+// their order; size is its length in bytes.
+type graphEncoding struct {
+	parts [][]byte // each node as a graph field, then the other fields as read
+	size  int
+}
+
+func (g *graph) encoding() graphEncoding {
+	var e graphEncoding
 	for _, n := range g.nodes {
-		b = appendBytes(b, graphNode, n.encode())
+		nb := n.encode()
+		field := protowire.AppendTag(make([]byte, 0, protowire.SizeTag(graphNode)+protowire.SizeBytes(len(nb))),
+			graphNode, protowire.BytesType)
+		e.parts = append(e.parts, append(protowire.AppendVarint(field, uint64(len(nb))), nb...))
 	}
 	for _, f := range g.fields {
 		if f.num == graphInitializer {
@@ -134,7 +158,17 @@ func (g *graph) encode() []byte {
 				continue // no live node reads it any more (one also listed as an input stays)
 			}
 		}
-		b = append(b, f.raw...)
+		e.parts = append(e.parts, f.raw)
+	}
+	for _, p := range e.parts {
+		e.size += len(p)
+	}
+	return e
+}
+
+func (e graphEncoding) appendTo(b []byte) []byte {
+	for _, p := range e.parts {
+		b = append(b, p...)
 	}
 	return b
 }

@@ -6,6 +6,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"runtime"
 	"testing"
 
 	"github.com/bertserve/bertserve/internal/onnxgraph"
@@ -204,5 +205,27 @@ func TestPackExportedGraphs(t *testing.T) {
 func TestPackRejectsWhatIsNotAModel(t *testing.T) {
 	if _, err := onnxgraph.Pack([]byte("not a protobuf \xff\xff"), "attention_mask"); err == nil {
 		t.Fatal("Pack accepted garbage")
+	}
+}
+
+// Loading a model holds its bytes and the rewritten copy at once, and ONNX Runtime's session on
+// top; Pack itself must allocate little more than the copy it returns, or a model that fits a
+// container's memory when served fails to load (slices grown by appending held up to five copies).
+func TestPackAllocatesAboutOneCopyOfTheModel(t *testing.T) {
+	path := filepath.Join(testenv.ModelDir(t, "all-MiniLM-L6-v2"), "model.onnx")
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	graph, err := onnxgraph.Pack(data, "attention_mask")
+	runtime.ReadMemStats(&after)
+	if err != nil {
+		t.Fatal(err)
+	}
+	allocated := after.TotalAlloc - before.TotalAlloc
+	if limit := uint64(len(graph)) * 11 / 10; allocated > limit {
+		t.Errorf("Pack allocated %d MB for a %d MB graph; want at most %d MB", allocated>>20, len(graph)>>20, limit>>20)
 	}
 }

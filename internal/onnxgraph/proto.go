@@ -134,7 +134,14 @@ func parseNode(b []byte) (*node, error) {
 
 // encode writes the node back with its current inputs in place of the ones it was read with.
 func (n *node) encode() []byte {
-	var b []byte
+	size := 0 // a Constant node may carry a large tensor: size the buffer once
+	for _, f := range n.fields {
+		size += len(f.raw)
+	}
+	for _, in := range n.inputs {
+		size += protowire.SizeTag(nodeInput) + protowire.SizeBytes(len(in))
+	}
+	b := make([]byte, 0, size)
 	wroteInputs := false
 	for _, f := range n.fields {
 		if f.num == nodeInput {
