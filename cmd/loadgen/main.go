@@ -27,11 +27,13 @@ import (
 	"fmt"
 	"os"
 	"os/signal"
+	"runtime"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/bertserve/bertserve/internal/batch"
+	"github.com/bertserve/bertserve/internal/model"
 	"github.com/bertserve/bertserve/internal/ort"
 )
 
@@ -116,7 +118,8 @@ func run(args []string) error {
 		r := &inprocRun{modelDir: *modelDir, concurrency: *conc, workers: *workers, threads: *threads, busyThreads: *busyThreads, noSpin: *noSpin,
 			duration: *duration, warmup: *warmup, longFrac: *long, seed: *seed, packing: *packing,
 			// The server's default limits.
-			batch: batch.Config{MaxBatchTokens: 16384, MaxBatchSize: 64, Workers: *workers, MaxQueued: 4096}}
+			batch: batch.Config{MaxBatchTokens: model.DefaultBatchTokens("cpu", runtime.GOMAXPROCS(0), *workers),
+				MaxBatchSize: 64, Workers: *workers, MaxQueued: 4096}}
 		rep, err := r.run(ctx, c, *name)
 		if err != nil {
 			return err

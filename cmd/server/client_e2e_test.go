@@ -9,6 +9,7 @@ import (
 	"io"
 	"math"
 	"net/http"
+	"runtime"
 	"strings"
 	"sync"
 	"testing"
@@ -21,6 +22,7 @@ import (
 
 	bertserve "github.com/bertserve/bertserve"
 	"github.com/bertserve/bertserve/internal/client"
+	"github.com/bertserve/bertserve/internal/model"
 )
 
 // specCheck is an http.RoundTripper that validates every response against openapi.yaml: the
@@ -277,6 +279,10 @@ func TestGeneratedClientTEIRoutes(t *testing.T) {
 	wantStatus(t, "/info", info.HTTPResponse, info.Body, 200)
 	if info.JSON200.MaxInputLength != 256 || info.JSON200.ModelId != "sentence-transformers/all-MiniLM-L6-v2" || !info.JSON200.AutoTruncate {
 		t.Errorf("/info: %s", info.Body)
+	}
+	// The default budget is resolved for this machine, not reported as the flag's 0.
+	if want := model.DefaultBatchTokens("cpu", runtime.GOMAXPROCS(0), 2); info.JSON200.MaxBatchTokens != want {
+		t.Errorf("/info max_batch_tokens %d, want %d", info.JSON200.MaxBatchTokens, want)
 	}
 	health := must(c.TeiHealthWithResponse(ctx))
 	wantStatus(t, "/health", health.HTTPResponse, health.Body, 200)

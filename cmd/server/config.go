@@ -54,13 +54,13 @@ func (m *Main) ParseFlags(args []string, getenv func(string) string) error {
 		{"addr", "BERTSERVE_ADDR", "address to listen on", &c.Addr, ":8080"},
 		{"models", "BERTSERVE_MODELS", "models folder: every subfolder with a bertserve.json is served", &c.ModelsDir, "./models"},
 		{"ort-lib", "BERTSERVE_ORT_LIB", "path of libonnxruntime.so (default: the one `make setup` installs in .cache/)", &c.ORTLib, ""},
-		{"threads", "BERTSERVE_THREADS", "ONNX Runtime intra-op threads of a batch that has its model to itself: nothing else running or waiting (0: one per core)", &c.Threads, 0},
-		{"busy-threads", "BERTSERVE_BUSY_THREADS", "intra-op threads of a batch that runs while its model is busy; below --threads, each model opens a second session for these batches, which holds its weights once more (0: --threads ÷ --workers, for graphs up to 256 MiB)", &c.BusyThreads, 0},
+		{"threads", "BERTSERVE_THREADS", "ONNX Runtime intra-op threads of a batch that has its model to itself: nothing else running or waiting (0: one per core the process may use, as GOMAXPROCS counts them)", &c.Threads, 0},
+		{"busy-threads", "BERTSERVE_BUSY_THREADS", "intra-op threads of a batch that runs while its model is busy; below --threads, each model opens a second session for these batches, which holds its weights once more (0: --threads ÷ --workers, for graphs up to 256 MiB and an eighth of a memory limit)", &c.BusyThreads, 0},
 		{"workers", "BERTSERVE_WORKERS", "inference batches run at once, per model", &c.Workers, 2},
 		{"ort-spin", "BERTSERVE_ORT_SPIN", "let idle ONNX Runtime threads spin for work instead of sleeping (only pays on cores nothing else uses)", &c.ORTSpin, false},
 		{"packing", "BERTSERVE_PACKING", "run a batch of BERT-style inputs packed end to end in a few rows instead of padding each to the longest (false: always pad)", &c.Packing, true},
 		{"device", "BERTSERVE_DEVICE", "cpu or cuda", &c.Device, "cpu"},
-		{"max-batch-tokens", "BERTSERVE_MAX_BATCH_TOKENS", "padded tokens per inference batch: longest × size, or rows × row length when packed", &c.MaxBatchTokens, 16384},
+		{"max-batch-tokens", "BERTSERVE_MAX_BATCH_TOKENS", "padded tokens per inference batch: longest × size, or rows × row length when packed (0: 16384 on a GPU; on a CPU 512 × cores ÷ --workers, which runs long texts faster than big batches)", &c.MaxBatchTokens, 0},
 		{"max-batch-requests", "BERTSERVE_MAX_BATCH_REQUESTS", "sequences per inference batch", &c.MaxBatchSize, 64},
 		{"max-queued", "BERTSERVE_MAX_QUEUED", "sequences waiting per model before requests are refused with 429", &c.MaxQueued, 4096},
 		{"max-concurrent-requests", "BERTSERVE_MAX_CONCURRENT_REQUESTS", "POST requests handled at once; beyond it the server answers 429 with Retry-After (0: no limit)", &c.MaxConcurrent, 512},
@@ -130,7 +130,7 @@ func (m *Main) ParseFlags(args []string, getenv func(string) string) error {
 func (c *Config) validate() error {
 	var problems []string
 	positive := map[string]int{
-		"--workers": c.Workers, "--max-batch-tokens": c.MaxBatchTokens, "--max-batch-requests": c.MaxBatchSize,
+		"--workers": c.Workers, "--max-batch-requests": c.MaxBatchSize,
 		"--max-queued": c.MaxQueued, "--max-client-batch-size": c.MaxClientBatch,
 	}
 	for name, v := range positive {
@@ -143,6 +143,9 @@ func (c *Config) validate() error {
 	}
 	if c.RequestTimeout < 0 {
 		problems = append(problems, fmt.Sprintf("--request-timeout must not be negative, not %s", c.RequestTimeout))
+	}
+	if c.MaxBatchTokens < 0 {
+		problems = append(problems, fmt.Sprintf("--max-batch-tokens must not be negative, not %d", c.MaxBatchTokens))
 	}
 	if c.Threads < 0 {
 		problems = append(problems, fmt.Sprintf("--threads must not be negative, not %d", c.Threads))

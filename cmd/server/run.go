@@ -8,6 +8,7 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"runtime"
 	"time"
 
 	bertserve "github.com/bertserve/bertserve"
@@ -59,11 +60,20 @@ func (m *Main) Run(ctx context.Context) error {
 	defer ort.Shutdown()
 	log.Info("onnxruntime loaded", "library", lib, "version", ort.Version())
 
+	// GOMAXPROCS follows a container's CPU limit (docker run --cpus), which NumCPU does not see.
+	cpus, memLimit := runtime.GOMAXPROCS(0), memoryLimit(os.DirFS("/"))
+	if c.MaxBatchTokens == 0 {
+		c.MaxBatchTokens = model.DefaultBatchTokens(c.Device, cpus, c.Workers)
+	}
+	log.Info("resources", "cpus", cpus, "memory_limit_bytes", memLimit, "max_batch_tokens", c.MaxBatchTokens)
+
 	met := metrics.New()
 	start := time.Now()
 	reg, err := model.LoadAll(c.ModelsDir, model.Options{
 		Session:     ort.Options{IntraOpThreads: c.Threads, InterOpThreads: 1, Device: c.Device, DisableSpinning: !c.ORTSpin},
 		BusyThreads: c.BusyThreads,
+		CPUs:        cpus,
+		MemoryLimit: memLimit,
 		Batch: batch.Config{
 			MaxBatchTokens: c.MaxBatchTokens, MaxBatchSize: c.MaxBatchSize,
 			Workers: c.Workers, MaxQueued: c.MaxQueued,
