@@ -226,12 +226,11 @@ func threadLayout(o Options, graphBytes int64) (alone, busy int) {
 }
 
 // DefaultBatchTokens is the token budget of a batch when none is given: 16384 on a GPU, and on
-// a CPU 512 per thread of a busy batch (cpus ÷ workers). On two cores with all-MiniLM-L6-v2, small
-// batches of long texts ran faster than large ones, and took less memory: 16 texts of 256 tokens a
-// request gave 7,100–7,400 tokens/s at 512 against 6,000 at 4,096, and client batches of 32 with a
-// fifth long texts 7,400–7,600 against 5,800 at 16,384 (int8: 1.15×), while peak RSS fell from
-// 700 MiB to 300–400 MiB. A budget of 512 still holds 40 short sentences, more than a busy worker
-// finds waiting, so single sentences lose nothing.
+// a CPU 512 per thread of a busy batch (cpus ÷ workers). On two cores with all-MiniLM-L6-v2, long
+// texts ran faster in small batches than in large ones, and took less memory: against 16384,
+// requests of 16 texts of 256 tokens ran 1.66× faster (int8 1.25×) and mixed client batches 1.24×
+// (1.17×), while the server's RSS stayed at 200–330 MiB instead of 1.6–1.9 GiB
+// (scripts/bench_budget.sh). Single sentences at 16 clients never fill 512 tokens.
 func DefaultBatchTokens(device string, cpus, workers int) int {
 	if device == "cuda" {
 		return 16384
