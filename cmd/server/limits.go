@@ -1,11 +1,10 @@
 package main
 
 import (
-	"bufio"
-	"bytes"
 	"io/fs"
 	"math"
 	"path"
+	"slices"
 	"strconv"
 	"strings"
 )
@@ -20,35 +19,28 @@ func memoryLimit(root fs.FS) int64 {
 		return 0
 	}
 	limit := int64(0)
-	lower := func(n int64) {
-		if n > 0 && (limit == 0 || n < limit) {
-			limit = n
-		}
-	}
-	sc := bufio.NewScanner(bytes.NewReader(data))
-	for sc.Scan() {
+	for _, line := range strings.Split(string(data), "\n") {
 		// hierarchy-ID:controllers:path; v2 is "0::/path", v1's memory line names "memory".
-		fields := strings.SplitN(sc.Text(), ":", 3)
+		fields := strings.SplitN(line, ":", 3)
 		if len(fields) != 3 {
 			continue
 		}
 		switch {
 		case fields[0] == "0" && fields[1] == "":
-			lower(lowestOnPath(root, "sys/fs/cgroup", fields[2], "memory.max"))
-		case hasController(fields[1], "memory"):
-			lower(lowestOnPath(root, "sys/fs/cgroup/memory", fields[2], "memory.limit_in_bytes"))
+			limit = lower(limit, lowestOnPath(root, "sys/fs/cgroup", fields[2], "memory.max"))
+		case slices.Contains(strings.Split(fields[1], ","), "memory"):
+			limit = lower(limit, lowestOnPath(root, "sys/fs/cgroup/memory", fields[2], "memory.limit_in_bytes"))
 		}
 	}
 	return limit
 }
 
-func hasController(list, name string) bool {
-	for _, c := range strings.Split(list, ",") {
-		if c == name {
-			return true
-		}
+// lower is the lower of two limits, where 0 means none.
+func lower(a, b int64) int64 {
+	if a == 0 || (b > 0 && b < a) {
+		return b
 	}
-	return false
+	return a
 }
 
 // lowestOnPath reads file in the cgroup at dir under mount and in each cgroup above it, and
@@ -58,9 +50,7 @@ func hasController(list, name string) bool {
 func lowestOnPath(root fs.FS, mount, dir, file string) int64 {
 	limit := int64(0)
 	for d := path.Clean("/" + dir); ; d = path.Dir(d) {
-		if n := readLimit(root, path.Join(mount, d, file)); n > 0 && (limit == 0 || n < limit) {
-			limit = n
-		}
+		limit = lower(limit, readLimit(root, path.Join(mount, d, file)))
 		if d == "/" {
 			return limit
 		}

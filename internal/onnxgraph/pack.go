@@ -147,9 +147,8 @@ func (g *graph) encoding() graphEncoding {
 	var e graphEncoding
 	for _, n := range g.nodes {
 		nb := n.encode()
-		field := protowire.AppendTag(make([]byte, 0, protowire.SizeTag(graphNode)+protowire.SizeBytes(len(nb))),
-			graphNode, protowire.BytesType)
-		e.parts = append(e.parts, append(protowire.AppendVarint(field, uint64(len(nb))), nb...))
+		field := make([]byte, 0, protowire.SizeTag(graphNode)+protowire.SizeBytes(len(nb)))
+		e.parts = append(e.parts, appendBytes(field, graphNode, nb))
 	}
 	for _, f := range g.fields {
 		if f.num == graphInitializer {
