@@ -228,8 +228,8 @@ func threadLayout(o Options, graphBytes int64) (alone, busy int) {
 // DefaultBatchTokens is the token budget of a batch when none is given: 16384 on a GPU, and on
 // a CPU 512 per thread of a busy batch (cpus ÷ workers). On two cores with all-MiniLM-L6-v2, long
 // texts ran faster in small batches than in large ones, and took less memory: against 16384,
-// requests of 16 texts of 256 tokens ran 1.66× faster (int8 1.25×) and mixed client batches 1.24×
-// (1.17×), while the server's RSS stayed at 200–330 MiB instead of 1.6–1.9 GiB
+// requests of 16 texts of 256 tokens ran 1.36× faster (int8 1.22×) and mixed client batches 1.26×
+// (1.09×), while the server's RSS stayed at 220–360 MiB instead of 1.3–1.4 GiB
 // (scripts/bench_budget.sh). Single sentences at 16 clients never fill 512 tokens.
 func DefaultBatchTokens(device string, cpus, workers int) int {
 	if device == "cuda" {
