@@ -60,7 +60,7 @@ func lowestOnPath(root fs.FS, mount, dir, file string) int64 {
 // readLimit reads one limit file: a byte count, or "max" (v2) or a value near the largest int64
 // (v1's "unlimited", rounded down to a page) for no limit, which it returns as 0.
 func readLimit(root fs.FS, name string) int64 {
-	data, err := fs.ReadFile(root, strings.TrimPrefix(name, "/"))
+	data, err := fs.ReadFile(root, name)
 	if err != nil {
 		return 0
 	}
