@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/bertserve/bertserve/internal/batch"
+	"github.com/bertserve/bertserve/internal/metrics"
 	"github.com/bertserve/bertserve/internal/model"
 	"github.com/bertserve/bertserve/internal/ort"
 	"github.com/bertserve/bertserve/internal/pipeline"
@@ -33,7 +34,9 @@ type inprocRun struct {
 }
 
 func (r *inprocRun) run(ctx context.Context, c *corpus, name string) (*Report, error) {
+	met := metrics.New()
 	m, err := model.Load(r.modelDir, model.Options{
+		Metrics:     met,
 		Session:     ort.Options{IntraOpThreads: r.threads, InterOpThreads: 1, DisableSpinning: r.noSpin},
 		BusyThreads: r.busyThreads,
 		Batch:       r.batch,
@@ -66,9 +69,18 @@ func (r *inprocRun) run(ctx context.Context, c *corpus, name string) (*Report, e
 	rctx, cancel := context.WithTimeout(ctx, r.duration)
 	defer cancel()
 	var res results
+	s0, err := readBatchStats(met)
+	if err != nil {
+		return nil, err
+	}
 	start := time.Now()
 	r.drive(rctx, m.Embedder, texts, &res)
 	rep.Seconds = time.Since(start).Seconds()
+	s1, err := readBatchStats(met)
+	if err != nil {
+		return nil, err
+	}
+	s1.describe(s0, rep)
 	rep.Requests, rep.Sequences, rep.Tokens, rep.Errors = len(res.samples), res.sequences, res.tokens, res.errors
 	all := make([]time.Duration, len(res.samples))
 	for i, s := range res.samples {

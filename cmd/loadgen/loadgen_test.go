@@ -70,4 +70,8 @@ func TestInprocModeRunsTheServersPipeline(t *testing.T) {
 	if rep.Errors != 0 || rep.Sequences == 0 || rep.Tokens != 5*rep.Sequences || rep.SeqPerSec <= 0 {
 		t.Fatalf("report %+v: want answers for every request, five tokens each", rep)
 	}
+	// Four clients of one sentence each: between one and four sentences a batch.
+	if rep.MeanBatch < 1 || rep.MeanBatch > 4 || rep.MeanRunMS <= 0 || rep.RunningBatches <= 0 || rep.RunningBatches > 2 {
+		t.Errorf("report %+v: want the batches' shape from the batcher's metrics", rep)
+	}
 }

@@ -68,6 +68,7 @@ func run(args []string) error {
 	workers := fs.Int("workers", 1, "bare: goroutines calling session.Run at once; inproc: the batcher's workers")
 	threads := fs.Int("threads", 0, "bare: intra-op threads per session (0: ONNX Runtime's default); inproc: of a batch that runs alone, as the server's --threads (0: one per core)")
 	batchTokens := fs.Int("max-batch-tokens", 0, "inproc: token budget of a batch, as the server's --max-batch-tokens (0: the server's default for this machine)")
+	fillWait := fs.Duration("fill-wait", 2*time.Millisecond, "inproc: as the server's --batch-fill-wait")
 	busyThreads := fs.Int("busy-threads", 0, "inproc: intra-op threads of a batch that runs while others run or wait, as the server's --busy-threads (0: -threads ÷ -workers)")
 	sessions := fs.Int("sessions", 1, "bare: 1 to share one session between the workers, else one per worker")
 	noSpin := fs.Bool("no-spin", false, "bare, inproc: idle intra-op threads sleep instead of spinning")
@@ -119,7 +120,7 @@ func run(args []string) error {
 		r := &inprocRun{modelDir: *modelDir, concurrency: *conc, workers: *workers, threads: *threads, busyThreads: *busyThreads, noSpin: *noSpin,
 			duration: *duration, warmup: *warmup, longFrac: *long, seed: *seed, packing: *packing,
 			// The server's default limits.
-			batch: batch.Config{MaxBatchTokens: *batchTokens, MaxBatchSize: 64, Workers: *workers, MaxQueued: 4096}}
+			batch: batch.Config{MaxBatchTokens: *batchTokens, MaxBatchSize: 64, Workers: *workers, MaxQueued: 4096, FillWait: *fillWait}}
 		if r.batch.MaxBatchTokens == 0 {
 			r.batch.MaxBatchTokens = model.DefaultBatchTokens("cpu", runtime.GOMAXPROCS(0), *workers)
 		}

@@ -33,6 +33,11 @@ type Report struct {
 	RSSStartKB   int      `json:"rss_start_kb,omitempty"`
 	RSSEndKB     int      `json:"rss_end_kb,omitempty"`
 	RSSMaxKB     int      `json:"rss_max_kb,omitempty"`
+	// In-process runs only: the batches the server's batcher formed.
+	MeanBatch      float64 `json:"mean_batch,omitempty"`      // sequences per batch
+	MeanQueueMS    float64 `json:"mean_queue_ms,omitempty"`   // a sequence's wait for its batch
+	MeanRunMS      float64 `json:"mean_run_ms,omitempty"`     // one session.Run
+	RunningBatches float64 `json:"running_batches,omitempty"` // batches running at once, on average
 	// Bare ORT runs only.
 	Batch    int `json:"batch,omitempty"`
 	Workers  int `json:"workers,omitempty"`
@@ -87,6 +92,10 @@ func (r *Report) print(w io.Writer, asJSON bool) {
 	}
 	if r.LongLatency != nil {
 		fmt.Fprintf(w, "  requests with a long text: p50 %.2f p95 %.2f p99 %.2f ms\n", r.LongLatency.P50, r.LongLatency.P95, r.LongLatency.P99)
+	}
+	if r.MeanBatch > 0 {
+		fmt.Fprintf(w, "  batches: %.2f sequences each, %.2f ms in session.Run, %.2f running at once; %.2f ms queued\n",
+			r.MeanBatch, r.MeanRunMS, r.RunningBatches, r.MeanQueueMS)
 	}
 	if r.RSSStartKB > 0 {
 		fmt.Fprintf(w, "  server RSS: start %d MiB, end %d MiB, max %d MiB\n", r.RSSStartKB>>10, r.RSSEndKB>>10, r.RSSMaxKB>>10)

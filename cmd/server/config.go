@@ -24,6 +24,7 @@ type Config struct {
 	Device          string
 	MaxBatchTokens  int
 	MaxBatchSize    int
+	FillWait        time.Duration
 	MaxQueued       int
 	MaxClientBatch  int
 	MaxConcurrent   int
@@ -62,6 +63,7 @@ func (m *Main) ParseFlags(args []string, getenv func(string) string) error {
 		{"device", "BERTSERVE_DEVICE", "cpu or cuda", &c.Device, "cpu"},
 		{"max-batch-tokens", "BERTSERVE_MAX_BATCH_TOKENS", "padded tokens per inference batch: longest × size, or rows × row length when packed (0: 16384 on a GPU; on a CPU 512 × cores ÷ --workers, which runs long texts faster than big batches)", &c.MaxBatchTokens, 0},
 		{"max-batch-requests", "BERTSERVE_MAX_BATCH_REQUESTS", "sequences per inference batch", &c.MaxBatchSize, 64},
+		{"batch-fill-wait", "BERTSERVE_BATCH_FILL_WAIT", "CPU: how long a worker that comes free while another batch runs waits for as many inputs as its last batch ran before it runs fewer; with clients that send their next request when an answer arrives it saves small batches (0: never wait)", &c.FillWait, 2 * time.Millisecond},
 		{"max-queued", "BERTSERVE_MAX_QUEUED", "sequences waiting per model before requests are refused with 429", &c.MaxQueued, 4096},
 		{"max-concurrent-requests", "BERTSERVE_MAX_CONCURRENT_REQUESTS", "POST requests handled at once; beyond it the server answers 429 with Retry-After (0: no limit)", &c.MaxConcurrent, 512},
 		{"request-timeout", "BERTSERVE_REQUEST_TIMEOUT", "deadline of each POST request; inputs still queued then are dropped and the answer is 504 (0: none)", &c.RequestTimeout, 60 * time.Second},
@@ -143,6 +145,9 @@ func (c *Config) validate() error {
 	}
 	if c.RequestTimeout < 0 {
 		problems = append(problems, fmt.Sprintf("--request-timeout must not be negative, not %s", c.RequestTimeout))
+	}
+	if c.FillWait < 0 {
+		problems = append(problems, fmt.Sprintf("--batch-fill-wait must not be negative, not %s", c.FillWait))
 	}
 	if c.MaxBatchTokens < 0 {
 		problems = append(problems, fmt.Sprintf("--max-batch-tokens must not be negative, not %d", c.MaxBatchTokens))

@@ -76,7 +76,7 @@ func (m *Main) Run(ctx context.Context) error {
 		MemoryLimit: memLimit,
 		Batch: batch.Config{
 			MaxBatchTokens: c.MaxBatchTokens, MaxBatchSize: c.MaxBatchSize,
-			Workers: c.Workers, MaxQueued: c.MaxQueued,
+			Workers: c.Workers, MaxQueued: c.MaxQueued, FillWait: c.FillWait,
 		},
 		Metrics: met,
 		Packing: c.Packing,

@@ -15,6 +15,11 @@
 // has the model to itself (nothing else running or waiting) can run on a second Runner with more
 // threads (Config.Alone): a lone request gets every core, busy batches one core each.
 //
+// A worker that comes free while another batch runs waits briefly (Config.FillWait) until as many
+// sequences are waiting as its last batch ran: clients that send their next request when an
+// answer arrives would otherwise have their requests split into a batch of the first arrival and
+// a batch of the rest, and on a CPU every run costs a fixed amount however small.
+//
 // Sequences whose request was cancelled are dropped before they reach the model, and a full queue
 // fails at once with errs.Overloaded instead of growing without bound.
 package batch

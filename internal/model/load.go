@@ -37,8 +37,10 @@ type Options struct {
 	// MemoryLimit is the memory the process may use, in bytes (0: no limit). A model gets the
 	// second session of BusyThreads by default only when its graph is at most an eighth of it.
 	MemoryLimit int64
-	Batch       batch.Config
-	Metrics     *metrics.Metrics
+	// Batch configures each model's batcher; its FillWait applies only where every run has its
+	// share of the cores (batch.Config.Spread).
+	Batch   batch.Config
+	Metrics *metrics.Metrics
 	// Packing runs models whose graph onnxgraph.Pack can rewrite with several sequences packed
 	// into each row instead of padded batches.
 	Packing bool
@@ -171,6 +173,11 @@ func (m *Model) openSessions(onnxPath string, inputs, outputs []string, layout [
 	}
 	m.AloneThreads, m.BusyThreads = threadLayout(o, info.Size())
 	batchCfg.Spread = o.Session.Device != "cuda" && m.BusyThreads*batchCfg.Workers <= o.cpus()
+	if !batchCfg.Spread {
+		// The fill wait was measured where every run has its share of the cores; a GPU's runs,
+		// or runs sharing every core, keep to taking what is waiting.
+		batchCfg.FillWait = 0
+	}
 	defer debug.FreeOSMemory() // a rewritten graph's copy of the weights: ONNX Runtime holds its own
 
 	so := o.Session
