@@ -73,7 +73,7 @@ func TestAFreeWorkerWaitsForAsManySequencesAsItsLastBatchRan(t *testing.T) {
 		}
 	}
 	release()
-	if got, want := r.batchesSorted(), [][2]int{{1, 9}, {4, 4}, {4, 4}}; !slices.Equal(got, want) {
+	if got, want := r.shapes(), [][2]int{{1, 9}, {4, 4}, {4, 4}}; !slices.Equal(got, want) {
 		t.Errorf("batches %v, want %v", got, want)
 	}
 }
@@ -93,7 +93,7 @@ func TestTheFillWaitEnds(t *testing.T) {
 		t.Errorf("answered after %v, before the fill wait of %v ended", took, wait)
 	}
 	release()
-	if got, want := r.batchesSorted(), [][2]int{{1, 9}, {2, 4}, {4, 4}}; !slices.Equal(got, want) {
+	if got, want := r.shapes(), [][2]int{{1, 9}, {2, 4}, {4, 4}}; !slices.Equal(got, want) {
 		t.Errorf("batches %v, want %v", got, want)
 	}
 }
@@ -123,12 +123,4 @@ func TestFillWaitMustNotBeNegative(t *testing.T) {
 	if err := cfg.Validate(); err == nil {
 		t.Error("Validate accepted a negative fill wait")
 	}
-}
-
-func (f *fakeRunner) batchesSorted() [][2]int {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	out := slices.Clone(f.batches)
-	slices.SortFunc(out, func(a, b [2]int) int { return a[0]*1000 + a[1] - b[0]*1000 - b[1] })
-	return out
 }

@@ -21,7 +21,8 @@ func newGatedRunner() *gatedRunner {
 	return r
 }
 
-func (r *gatedRunner) shapes() [][2]int {
+// shapes returns the (size, length) of every run so far, sorted.
+func (r *fakeRunner) shapes() [][2]int {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	out := slices.Clone(r.batches)
