@@ -46,6 +46,7 @@ func TestFlagsRefuseBadValues(t *testing.T) {
 		{[]string{"--workers", "0"}, nil, "--workers"},
 		{[]string{"--max-concurrent-requests", "-1"}, nil, "--max-concurrent-requests"},
 		{[]string{"--request-timeout", "-1s"}, nil, "--request-timeout"},
+		{[]string{"--batch-fill-wait", "-1ms"}, nil, "--batch-fill-wait"},
 		{[]string{"--device", "tpu"}, nil, "--device"},
 		{[]string{"--threads", "-1"}, nil, "--threads"},
 		{[]string{"--log-level", "loud"}, nil, "--log-level"},
