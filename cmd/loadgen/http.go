@@ -1,13 +1,10 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
-	"io"
 	"math/rand/v2"
-	"net"
 	"net/http"
 	"os"
 	"strconv"
@@ -63,15 +60,15 @@ type sample struct {
 
 func (h *httpRun) run(ctx context.Context, c *corpus, name string) (*Report, error) {
 	bodies := h.bodies(c, 4096)
-	client := &http.Client{Transport: &http.Transport{
-		MaxIdleConns: h.concurrency * 2, MaxIdleConnsPerHost: h.concurrency * 2,
-		DialContext: (&net.Dialer{Timeout: 5 * time.Second}).DialContext,
-	}, Timeout: 5 * time.Minute}
-	endpoint := strings.TrimRight(h.url, "/") + "/v1/embed"
+	client, err := newClient(strings.TrimRight(h.url, "/")+"/v1/embed", h.concurrency)
+	if err != nil {
+		return nil, fmt.Errorf("-url: %w", err)
+	}
+	defer client.close()
 
 	if h.warmup > 0 {
 		wctx, cancel := context.WithTimeout(ctx, h.warmup)
-		h.drive(wctx, client, endpoint, bodies, 0, nil)
+		h.drive(wctx, client, bodies, 0, nil)
 		cancel()
 	}
 
@@ -107,7 +104,7 @@ func (h *httpRun) run(ctx context.Context, c *corpus, name string) (*Report, err
 	defer cancel()
 	var res results
 	start := time.Now()
-	h.drive(rctx, client, endpoint, bodies, h.requests, &res)
+	h.drive(rctx, client, bodies, h.requests, &res)
 	rep.Seconds = time.Since(start).Seconds()
 	close(stopRSS)
 	rssDone.Wait()
@@ -181,9 +178,9 @@ func (res *results) add(ctx context.Context, timed bool, b body, status, tokens 
 
 // drive runs the clients until ctx ends or, with limit > 0, until limit requests have been sent.
 // With a rate it sends requests on a fixed schedule instead (see driveRate).
-func (h *httpRun) drive(ctx context.Context, client *http.Client, endpoint string, bodies []body, limit int, res *results) {
+func (h *httpRun) drive(ctx context.Context, client *client, bodies []body, limit int, res *results) {
 	if h.rate > 0 {
-		h.driveRate(ctx, client, endpoint, bodies, limit, res)
+		h.driveRate(ctx, client, bodies, limit, res)
 		return
 	}
 	var sent atomic.Int64
@@ -199,7 +196,7 @@ func (h *httpRun) drive(ctx context.Context, client *http.Client, endpoint strin
 				}
 				b := bodies[i%len(bodies)]
 				t0 := time.Now()
-				status, tokens, err := post(ctx, client, endpoint, b.data, &buf)
+				status, tokens, err := client.post(ctx, b.data, &buf)
 				res.add(ctx, limit == 0, b, status, tokens, time.Since(t0), err, buf)
 			}
 		}()
@@ -210,7 +207,7 @@ func (h *httpRun) drive(ctx context.Context, client *http.Client, endpoint strin
 // driveRate sends h.rate requests a second on a fixed schedule (open loop), whatever the pace of
 // the answers, with at most h.concurrency in flight. A request's latency counts from the moment it
 // was due, so a server that falls behind is charged for the wait.
-func (h *httpRun) driveRate(ctx context.Context, client *http.Client, endpoint string, bodies []body, limit int, res *results) {
+func (h *httpRun) driveRate(ctx context.Context, client *client, bodies []body, limit int, res *results) {
 	interval := time.Duration(float64(time.Second) / h.rate)
 	slots := make(chan struct{}, h.concurrency)
 	var wg sync.WaitGroup
@@ -233,42 +230,11 @@ schedule:
 		go func() {
 			defer func() { <-slots; wg.Done() }()
 			var buf []byte
-			status, tokens, err := post(ctx, client, endpoint, b.data, &buf)
+			status, tokens, err := client.post(ctx, b.data, &buf)
 			res.add(ctx, limit == 0, b, status, tokens, time.Since(due), err, buf)
 		}()
 	}
 	wg.Wait()
-}
-
-var promptTokens = []byte(`"prompt_tokens":`)
-
-// post sends one request and reads the whole answer into *buf, returning the status and the
-// answer's usage.prompt_tokens (found by a byte search rather than decoding the embeddings).
-func post(ctx context.Context, client *http.Client, endpoint string, data []byte, buf *[]byte) (int, int, error) {
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, endpoint, bytes.NewReader(data))
-	if err != nil {
-		return 0, 0, err
-	}
-	req.Header.Set("Content-Type", "application/json")
-	resp, err := client.Do(req)
-	if err != nil {
-		return 0, 0, err
-	}
-	defer resp.Body.Close()
-	b := bytes.NewBuffer((*buf)[:0])
-	if _, err := io.Copy(b, resp.Body); err != nil {
-		return 0, 0, err
-	}
-	*buf = b.Bytes()
-	tokens := 0
-	if i := bytes.LastIndex(*buf, promptTokens); i >= 0 {
-		rest := bytes.TrimLeft((*buf)[i+len(promptTokens):], " ")
-		end := bytes.IndexAny(rest, ",}")
-		if end > 0 {
-			tokens, _ = strconv.Atoi(string(bytes.TrimSpace(rest[:end])))
-		}
-	}
-	return resp.StatusCode, tokens, nil
 }
 
 // rssKB reads a process's resident set size from /proc.

@@ -3,8 +3,12 @@ package main
 import (
 	"context"
 	"fmt"
+	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
+	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -32,10 +36,85 @@ func TestPostCountsTheServersPromptTokens(t *testing.T) {
 		fmt.Fprint(w, `{"model":"m","embeddings":[[0.1,0.2]],"usage":{"prompt_tokens": 17,"total_tokens":17}}`)
 	}))
 	defer srv.Close()
+	c, err := newClient(srv.URL+"/v1/embed", 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.close()
 	buf := make([]byte, 0, 16)
-	status, tokens, err := post(context.Background(), srv.Client(), srv.URL, []byte(`{"inputs":"x"}`), &buf)
+	status, tokens, err := c.post(context.Background(), []byte(`{"inputs":"x"}`), &buf)
 	if err != nil || status != http.StatusOK || tokens != 17 {
 		t.Fatalf("status %d, tokens %d, err %v; want 200, 17", status, tokens, err)
+	}
+}
+
+func TestPostSpeaksHTTP(t *testing.T) {
+	big := strings.Repeat("x", 100<<10) // past net/http's buffer: the answer goes out chunked
+	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		body, _ := io.ReadAll(r.Body)
+		switch {
+		case r.Method != http.MethodPost || r.URL.Path != "/v1/embed" || r.Header.Get("Content-Type") != "application/json":
+			http.Error(w, "bad request line or headers", http.StatusBadRequest)
+		case string(body) == "chunked":
+			w.Write([]byte(big))
+		case string(body) == "close":
+			w.Header().Set("Connection", "close")
+			w.WriteHeader(http.StatusTooManyRequests)
+			fmt.Fprint(w, "busy")
+		default:
+			fmt.Fprintf(w, "echo %s", body)
+		}
+	}))
+	var conns atomic.Int64
+	srv.Config.ConnState = func(_ net.Conn, s http.ConnState) {
+		if s == http.StateNew {
+			conns.Add(1)
+		}
+	}
+	srv.Start()
+	defer srv.Close()
+	c, err := newClient(srv.URL+"/v1/embed", 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.close()
+	for _, tc := range []struct {
+		send, want string
+		status     int
+	}{
+		{"hello", "echo hello", 200},
+		{"chunked", big, 200},
+		{"again", "echo again", 200},
+		{"close", "busy", 429},
+		{"after close", "echo after close", 200},
+	} {
+		var buf []byte
+		status, _, err := c.post(context.Background(), []byte(tc.send), &buf)
+		if err != nil || status != tc.status || string(buf) != tc.want {
+			t.Fatalf("%s: status %d, %d bytes, err %v; want %d, %q", tc.send, status, len(buf), err, tc.status, tc.want[:min(20, len(tc.want))])
+		}
+	}
+	// One connection carries the first four requests; the server closed it after the fourth.
+	if n := conns.Load(); n != 2 {
+		t.Errorf("%d connections, want 2", n)
+	}
+}
+
+func TestPostStopsWhenTheContextEnds(t *testing.T) {
+	release := make(chan struct{})
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { <-release }))
+	defer srv.Close()
+	defer close(release)
+	c, err := newClient(srv.URL, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.close()
+	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
+	defer cancel()
+	var buf []byte
+	if _, _, err := c.post(ctx, []byte("x"), &buf); err == nil {
+		t.Fatal("post returned without error after its context ended")
 	}
 }
 
