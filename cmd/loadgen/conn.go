@@ -40,6 +40,9 @@ func newClient(endpoint string, conns int) (*client, error) {
 	return &client{addr: addr, head: head, idle: make(chan *conn, conns)}, nil
 }
 
+// requestTimeout bounds one request, answer included.
+const requestTimeout = 5 * time.Minute
+
 // conn is one connection and its reader.
 type conn struct {
 	nc  net.Conn
@@ -60,6 +63,8 @@ func (c *client) post(ctx context.Context, data []byte, buf *[]byte) (int, int, 
 		}
 		cn = &conn{nc: nc, r: bufio.NewReaderSize(nc, 64<<10)}
 	}
+	// A server that never answers fails the request after requestTimeout, as net/http's client did.
+	cn.nc.SetDeadline(time.Now().Add(requestTimeout))
 	stop := context.AfterFunc(ctx, func() { cn.nc.SetDeadline(time.Unix(1, 0)) })
 	cn.req = append(append(strconv.AppendInt(append(cn.req[:0], c.head...), int64(len(data)), 10), "\r\n\r\n"...), data...)
 	status, keep, err := cn.roundTrip(buf)
