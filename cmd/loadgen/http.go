@@ -66,6 +66,17 @@ func (h *httpRun) run(ctx context.Context, c *corpus, name string) (*Report, err
 	}
 	defer client.close()
 
+	// One request first, so that a wrong -url, a server that is down or a request it refuses
+	// stops the run with the reason instead of filling it with errors.
+	var probe []byte
+	status, _, err := client.post(ctx, bodies[0].data, &probe)
+	switch {
+	case err != nil:
+		return nil, fmt.Errorf("cannot reach the server at %s: %w", h.url, err)
+	case status != http.StatusOK && status != http.StatusTooManyRequests:
+		return nil, fmt.Errorf("the server at %s answered HTTP %d: %.300s", h.url, status, probe)
+	}
+
 	if h.warmup > 0 {
 		wctx, cancel := context.WithTimeout(ctx, h.warmup)
 		h.drive(wctx, client, bodies, 0, nil)
@@ -198,10 +209,27 @@ func (h *httpRun) drive(ctx context.Context, client *client, bodies []body, limi
 				t0 := time.Now()
 				status, tokens, err := client.post(ctx, b.data, &buf)
 				res.add(ctx, limit == 0, b, status, tokens, time.Since(t0), err, buf)
+				if err != nil {
+					pause(ctx, errorPause)
+				}
 			}
 		}()
 	}
 	wg.Wait()
+}
+
+// errorPause is how long a closed-loop client waits after a request that got no answer (the server
+// went away or refused the connection) before it sends the next, instead of spinning on errors.
+const errorPause = 50 * time.Millisecond
+
+// pause sleeps for d or until ctx ends.
+func pause(ctx context.Context, d time.Duration) {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+	case <-t.C:
+	}
 }
 
 // driveRate sends h.rate requests a second on a fixed schedule (open loop), whatever the pace of

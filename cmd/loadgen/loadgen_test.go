@@ -154,3 +154,28 @@ func TestInprocModeRunsTheServersPipeline(t *testing.T) {
 		t.Errorf("report %+v: want the batches' shape from the batcher's metrics", rep)
 	}
 }
+
+func TestHTTPModeStopsAtOnceWhenTheServerCannotServe(t *testing.T) {
+	down := httptest.NewServer(http.NotFoundHandler())
+	downURL := down.URL
+	down.Close() // nothing listens there any more
+	notFound := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.WriteHeader(http.StatusNotFound)
+		fmt.Fprint(w, `{"error":"no model named x"}`)
+	}))
+	defer notFound.Close()
+	for _, tc := range []struct{ url, want string }{
+		{downURL, "cannot reach the server"},
+		{notFound.URL, "HTTP 404: {\"error\":\"no model named x\"}"},
+	} {
+		h := &httpRun{url: tc.url, concurrency: 4, clientBatch: 1, duration: time.Minute, warmup: time.Minute, seed: 1}
+		start := time.Now()
+		_, err := h.run(context.Background(), &corpus{short: []string{"Hello world."}}, "t")
+		if err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%s: error %v, want one saying %q", tc.url, err, tc.want)
+		}
+		if took := time.Since(start); took > 10*time.Second {
+			t.Errorf("%s: gave up after %v, not at once", tc.url, took)
+		}
+	}
+}
