@@ -27,6 +27,24 @@ type httpRun struct {
 	pid         int     // server process whose RSS is sampled; 0: none
 	rate        float64 // requests per second on a fixed schedule (open loop); 0: closed loop
 	seed        uint64
+	api         string // apiBertserve or apiOpenAI
+	modelName   string // the "model" field of OpenAI requests
+}
+
+// The request formats http mode speaks: bertserve's own POST /v1/embed, or OpenAI's POST
+// /v1/embeddings, which bertserve and other embedding servers (infinity, vLLM, ...) answer, so
+// that the same load runs against them.
+const (
+	apiBertserve = "bertserve"
+	apiOpenAI    = "openai"
+)
+
+// path is the route requests go to, after the base URL.
+func (h *httpRun) path() string {
+	if h.api == apiOpenAI {
+		return "/v1/embeddings"
+	}
+	return "/v1/embed"
 }
 
 // body is one prepared request: bodies are built before the run so that the load generator spends
@@ -42,11 +60,15 @@ func (h *httpRun) bodies(c *corpus, n int) []body {
 	out := make([]body, n)
 	for i := range out {
 		texts, long := c.draw(rng, h.clientBatch, h.longFrac)
-		var data []byte
+		var input any = texts
 		if h.clientBatch == 1 {
-			data, _ = json.Marshal(map[string]any{"inputs": texts[0]})
+			input = texts[0]
+		}
+		var data []byte
+		if h.api == apiOpenAI {
+			data, _ = json.Marshal(map[string]any{"model": h.modelName, "input": input})
 		} else {
-			data, _ = json.Marshal(map[string]any{"inputs": texts})
+			data, _ = json.Marshal(map[string]any{"inputs": input})
 		}
 		out[i] = body{data: data, n: len(texts), long: long}
 	}
@@ -60,7 +82,7 @@ type sample struct {
 
 func (h *httpRun) run(ctx context.Context, c *corpus, name string) (*Report, error) {
 	bodies := h.bodies(c, 4096)
-	client, err := newClient(strings.TrimRight(h.url, "/")+"/v1/embed", h.concurrency)
+	client, err := newClient(strings.TrimRight(h.url, "/")+h.path(), h.concurrency)
 	if err != nil {
 		return nil, fmt.Errorf("-url: %w", err)
 	}

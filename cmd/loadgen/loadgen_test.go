@@ -179,3 +179,34 @@ func TestHTTPModeStopsAtOnceWhenTheServerCannotServe(t *testing.T) {
 		}
 	}
 }
+
+func TestHTTPModeSpeaksBertserveAndOpenAIRequests(t *testing.T) {
+	for _, tc := range []struct{ api, path, body string }{
+		{apiBertserve, "/v1/embed", `{"inputs":"Hello world."}`},
+		{apiOpenAI, "/v1/embeddings", `{"input":"Hello world.","model":"m1"}`},
+	} {
+		var bad atomic.Value
+		srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			body, _ := io.ReadAll(r.Body)
+			if r.URL.Path != tc.path || string(body) != tc.body {
+				bad.Store(fmt.Sprintf("%s %s", r.URL.Path, body))
+				http.Error(w, "unexpected request", http.StatusBadRequest)
+				return
+			}
+			fmt.Fprint(w, `{"data":[],"usage":{"prompt_tokens":5,"total_tokens":5}}`)
+		}))
+		h := &httpRun{url: srv.URL, concurrency: 2, clientBatch: 1, duration: 100 * time.Millisecond, seed: 1,
+			api: tc.api, modelName: "m1"}
+		rep, err := h.run(context.Background(), &corpus{short: []string{"Hello world."}}, "t")
+		srv.Close()
+		if err != nil {
+			t.Fatalf("%s: %v", tc.api, err)
+		}
+		if got := bad.Load(); got != nil {
+			t.Errorf("%s: server got %s, want %s %s", tc.api, got, tc.path, tc.body)
+		}
+		if rep.Requests == 0 || rep.Errors != 0 || rep.Tokens != 5*rep.Requests {
+			t.Errorf("%s: report %+v, want answered requests of five tokens", tc.api, rep)
+		}
+	}
+}

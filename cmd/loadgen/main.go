@@ -1,6 +1,7 @@
 // Command loadgen measures bertserve's throughput and latency.
 //
-// In http mode it drives a running server's POST /v1/embed from a fixed number of clients with a
+// In http mode it drives a running server's POST /v1/embed (or, with -api openai, the OpenAI-style
+// POST /v1/embeddings that bertserve and other embedding servers answer) from a fixed number of clients with a
 // real corpus (../shared/data: Tatoeba sentences, and CoNLL-2003 news joined into long documents
 // for -long), one text or a client batch per request, and prints requests, sequences and tokens
 // per second, p50/p95/p99 latency and errors (with -pid, also the server's RSS at start and end).
@@ -57,6 +58,8 @@ func run(args []string) error {
 	url := fs.String("url", "http://127.0.0.1:8080", "http: server base URL")
 	conc := fs.Int("c", 16, "http, inproc: concurrent clients")
 	clientBatch := fs.Int("batch", 1, "http: texts per request")
+	api := fs.String("api", apiBertserve, "http: request format: bertserve (POST /v1/embed) or openai (POST /v1/embeddings, which other embedding servers answer too)")
+	modelName := fs.String("model-name", "all-MiniLM-L6-v2", "http, -api openai: the model field of each request")
 	requests := fs.Int("n", 0, "http: stop after this many requests instead of after -d")
 	warmup := fs.Duration("warmup", 3*time.Second, "http, inproc: load before measuring, not counted")
 	pid := fs.Int("pid", 0, "http: server process id whose RSS is reported")
@@ -87,8 +90,12 @@ func run(args []string) error {
 	}
 	switch *mode {
 	case "http":
+		if *api != apiBertserve && *api != apiOpenAI {
+			return fmt.Errorf("-api %q: want %s or %s", *api, apiBertserve, apiOpenAI)
+		}
 		h := &httpRun{url: *url, concurrency: *conc, clientBatch: *clientBatch, longFrac: *long,
-			requests: *requests, duration: *duration, warmup: *warmup, pid: *pid, seed: *seed, rate: *rate}
+			requests: *requests, duration: *duration, warmup: *warmup, pid: *pid, seed: *seed, rate: *rate,
+			api: *api, modelName: *modelName}
 		rep, err := h.run(ctx, c, *name)
 		if err != nil {
 			return err
