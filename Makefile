@@ -8,7 +8,7 @@ TEST_EXPORTS := .cache/test-exports
 GOLDEN_VENV  := .cache/venv-golden
 COMPAT_VENV := .cache/compat-venv
 
-.PHONY: all setup build run test vet fmt-check test-go reference goldens bench clean help compat-venv generate test-exports test-py models-all test-parity pipeline-goldens browser docker-check
+.PHONY: all setup build run test vet fmt-check test-go reference goldens bench bench-infinity clean help compat-venv generate test-exports test-py models-all test-parity pipeline-goldens browser docker-check
 
 all: build
 
@@ -101,6 +101,9 @@ pipeline-goldens: $(VENV)/.exporter $(GOLDEN_VENV)/.installed ## regenerate test
 
 bench: setup ## throughput against bare ONNX Runtime and peers, for docs/benchmarks.md (takes about half an hour; not part of test)
 	scripts/bench.sh
+
+bench-infinity: setup ## bertserve against the infinity-emb server over HTTP, side by side (make bench runs it too)
+	scripts/bench_infinity.sh
 
 clean:
 	rm -rf bin

@@ -4,7 +4,7 @@
 # on the same corpus and thread count. Rounds interleave every measurement so that a noisy machine
 # disturbs them alike; scripts/bench_report.py takes medians over rounds and prints the tables.
 #
-#   make bench                                 # ROUNDS=3 SECS=10 PAIRS=5 THREADS=2 SOAK=100000
+#   make bench                                 # ROUNDS=3 SECS=10 PAIRS=5 INFINITY_PAIRS=3 THREADS=2 SOAK=100000
 #   ROUNDS=1 SECS=5 SOAK=0 scripts/bench.sh    # a quick look
 #
 # Needs `make setup`, Python 3 with venv, npm, and ../shared/data. Installs the peers from PyPI
@@ -132,6 +132,9 @@ done
 
 log "paired ratios (scripts/bench_paired.sh)"
 PAIRS=${PAIRS:-5} RESULTS=$RESULTS scripts/bench_paired.sh
+
+log "against infinity-emb (scripts/bench_infinity.sh)"
+PAIRS=${INFINITY_PAIRS:-3} SECS=$SECS RESULTS=$RESULTS PORT=$((PORT + 100)) scripts/bench_infinity.sh
 
 if [ "$SOAK" -gt 0 ]; then
   log "soak: $SOAK requests at concurrency 16, server RSS sampled"

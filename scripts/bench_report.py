@@ -2,6 +2,7 @@
 """Tables for docs/benchmarks.md from scripts/bench.sh's results: medians over rounds, then ratios.
 
     .venv/bin/python scripts/bench_report.py .cache/bench/results.jsonl [sha256.txt]
+    .venv/bin/python scripts/bench_report.py .cache/bench/infinity.jsonl    # bench_infinity.sh alone
 """
 import collections
 import json
@@ -36,8 +37,12 @@ def main() -> None:
     peers = [("sentence-transformers", "sentence-transformers (PyTorch)"), ("onnxruntime-python", "onnxruntime Python loop"),
              ("transformers.js", "transformers.js (onnxruntime-node)")]
 
+    if all(name.startswith("infpair") for name, _ in runs):  # scripts/bench_infinity.sh alone
+        versus_infinity(runs)
+        return
     print(f"Medians over {rounds} rounds; throughput in sentences/s, latency in ms.\n")
     paired(runs)
+    versus_infinity(runs)
     for variant in ("fp32", "int8"):
         bare = {k: rate(k) for k in runs if k[0].startswith(f"{variant} bare") and "w1t1" not in k[0]}
         if not bare:
@@ -193,6 +198,46 @@ def paired(runs) -> None:
               ("16 clients: sentences/s ratio", "server c16", "shared c16", rate_ratio, two),
               ("4 clients × 32 sentences: ratio", "server c4 batch32", "shared c4 batch32", rate_ratio, two),
               ("1 client: p50 difference, ms", "server c1", "shared c1", p50_diff, signed)])
+
+
+def versus_infinity(runs) -> None:
+    """The ratios of scripts/bench_infinity.sh: bertserve ÷ infinity, one per pair, then the median."""
+    pairs = collections.defaultdict(dict)
+    for (name, _), rs in runs.items():
+        if name.startswith("infpair"):
+            i, variant, server, load = name.split(" ", 3)
+            for r in rs:
+                pairs[(variant, i)][(server, load)] = r
+    if not pairs:
+        return
+    span = lambda xs, f: f"{f(statistics.median(xs))} ({f(min(xs))}–{f(max(xs))})" if xs else "–"
+    med = lambda xs: f"{statistics.median(xs):,.1f}" if xs else "–"
+    engines = [("infinity-torch", "PyTorch"), ("infinity-onnx", "ONNX Runtime")]
+    print("### Against infinity (bertserve ÷ infinity over HTTP, measured back to back)\n")
+    print("Sentences/s (medians over the pairs) and bertserve's ratio to each, the median of the "
+          "per-pair ratios (min–max); one client: p50 latency in ms.\n")
+    print("| model | load | pairs | bertserve | " + " | ".join(f"infinity, {e} | ratio" for _, e in engines) + " |")
+    print("|---|---|---:|---:|" + "---:|---|" * len(engines))
+    loads = [("c16", "16 clients, one sentence each"), ("c4 batch32", "4 clients, batches of 32")]
+    for variant in ("fp32", "int8"):
+        recs = [v for (var, _), v in sorted(pairs.items()) if var == variant]
+        if not recs:
+            continue
+        for load, label in loads:
+            ours = [r[("bertserve", load)]["seq_per_s"] for r in recs if ("bertserve", load) in r]
+            cells = []
+            for engine, _ in engines:
+                theirs = [r[(engine, load)]["seq_per_s"] for r in recs if (engine, load) in r]
+                ratios = [r[("bertserve", load)]["seq_per_s"] / r[(engine, load)]["seq_per_s"]
+                          for r in recs if ("bertserve", load) in r and (engine, load) in r]
+                cells += [med(theirs), span(ratios, lambda x: f"{x:.2f}×")]
+            print(f"| {variant} | {label} | {len(ours)} | {med(ours)} | " + " | ".join(cells) + " |")
+        p50 = lambda server: [r[(server, "c1")]["latency_ms"]["p50"] for r in recs if (server, "c1") in r]
+        lat = lambda xs: f"{statistics.median(xs):.2f} ms" if xs else "–"
+        print(f"| {variant} | 1 client, p50 | {len(p50('bertserve'))} | {lat(p50('bertserve'))} | " +
+              " | ".join(f"{lat(p50(e))} | " for e, _ in engines) + " |")
+    print()
+
 
 if __name__ == "__main__":
     main()
