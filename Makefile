@@ -13,7 +13,7 @@ COMPAT_VENV := .cache/compat-venv
 all: build
 
 help: ## list the targets
-	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-16s %s\n", $$1, $$2}'
 
 setup: ## download ONNX Runtime and the default model (sha256-verified, idempotent)
 	@scripts/setup.sh
