@@ -1,10 +1,11 @@
 // Command loadgen measures bertserve's throughput and latency.
 //
 // In http mode it drives a running server's POST /v1/embed (or, with -api openai, the OpenAI-style
-// POST /v1/embeddings that bertserve and other embedding servers answer) from a fixed number of clients with a
-// real corpus (../shared/data: Tatoeba sentences, and CoNLL-2003 news joined into long documents
-// for -long), one text or a client batch per request, and prints requests, sequences and tokens
-// per second, p50/p95/p99 latency and errors (with -pid, also the server's RSS at start and end).
+// POST /v1/embeddings that bertserve and other embedding servers answer) from a fixed number of
+// clients with a real corpus (../shared/data: Tatoeba sentences, and CoNLL-2003 news joined into
+// long documents for -long), one text or a client batch per request, and prints requests,
+// sequences and tokens per second, p50/p95/p99 latency and errors (with -pid, also the server's
+// RSS at start and end).
 // With -rate it sends requests on a fixed schedule instead (open loop), latency counted from when
 // each was due.
 //
