@@ -11,7 +11,8 @@
 #
 # Needs `make setup`, Python 3 with venv, ../shared/data and, for the int8 rows, the int8 model
 # scripts/bench.sh writes (skipped when it is missing). Installs infinity from PyPI
-# (scripts/requirements-infinity.txt) into its own venv, .cache/bench/infinity-venv. Results:
+# (scripts/requirements-infinity.txt) into its own venv, .cache/bench/infinity-venv (about 6 GB:
+# torch from PyPI brings its CUDA libraries). Results:
 # JSON lines appended to $RESULTS (default .cache/bench/infinity.jsonl); tables with
 # scripts/bench_report.py.
 set -euo pipefail
