@@ -122,6 +122,11 @@ def main() -> None:
         print("\nModels (sha256):\n\n```\n" + open(sys.argv[2]).read().strip() + "\n```")
 
 
+def span(xs, f) -> str:
+    """The median of xs and their range, each formatted by f: "1.02 (0.98–1.10)"."""
+    return f"{f(statistics.median(xs))} ({f(min(xs))}–{f(max(xs))})" if xs else "–"
+
+
 def paired(runs) -> None:
     """The ratios of scripts/bench_paired.sh: one per pair of back-to-back runs, then the median."""
     pairs = collections.defaultdict(dict)
@@ -132,7 +137,6 @@ def paired(runs) -> None:
                 pairs[(rest.split(" ")[0], i)][(rest, batch)] = r
     if not pairs:
         return
-    span = lambda xs, f: f"{f(statistics.median(xs))} ({f(min(xs))}–{f(max(xs))})" if xs else "–"
     print("### Paired ratios (bertserve ÷ bare ORT, measured back to back)\n")
     print("16 clients, one short sentence per request; \"in process\" is the server's pipeline without HTTP "
           "(`loadgen -mode inproc`). Medians over the pairs, (min–max).\n")
@@ -210,7 +214,6 @@ def versus_infinity(runs) -> None:
                 pairs[(variant, i)][(server, load)] = r
     if not pairs:
         return
-    span = lambda xs, f: f"{f(statistics.median(xs))} ({f(min(xs))}–{f(max(xs))})" if xs else "–"
     med = lambda xs: f"{statistics.median(xs):,.1f}" if xs else "–"
     engines = [("infinity-torch", "PyTorch"), ("infinity-onnx", "ONNX Runtime")]
     print("### Against infinity (bertserve ÷ infinity over HTTP, measured back to back)\n")
