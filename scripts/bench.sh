@@ -134,7 +134,9 @@ log "paired ratios (scripts/bench_paired.sh)"
 PAIRS=${PAIRS:-5} RESULTS=$RESULTS scripts/bench_paired.sh
 
 log "against infinity-emb (scripts/bench_infinity.sh)"
-PAIRS=${INFINITY_PAIRS:-3} SECS=$SECS RESULTS=$RESULTS PORT=$((PORT + 100)) scripts/bench_infinity.sh
+# A peer that fails to install or start (it needs about 6 GB) costs its table, not the whole run.
+PAIRS=${INFINITY_PAIRS:-3} SECS=$SECS RESULTS=$RESULTS PORT=$((PORT + 100)) scripts/bench_infinity.sh ||
+  log "infinity-emb comparison failed (above); the report leaves its table out"
 
 if [ "$SOAK" -gt 0 ]; then
   log "soak: $SOAK requests at concurrency 16, server RSS sampled"
