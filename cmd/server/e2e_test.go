@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"math"
 	"net/http"
@@ -427,6 +428,27 @@ func mean(v []float64) float64 {
 	return s / float64(len(v))
 }
 
+// waitAccepted waits until the server at url has tokenized an input, which its metrics count, so
+// that a request sent just before is known to be in its handler rather than on its way.
+func waitAccepted(t *testing.T, url string) {
+	t.Helper()
+	for deadline := time.Now().Add(time.Minute); time.Now().Before(deadline); time.Sleep(5 * time.Millisecond) {
+		resp, err := http.Get(url + "/metrics")
+		if err != nil {
+			t.Fatal(err)
+		}
+		data, err := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if strings.Contains(string(data), "\nbertserve_input_tokens_total{") {
+			return
+		}
+	}
+	t.Fatal("the server accepted no input within a minute")
+}
+
 func TestShutdownDrainsInFlightRequests(t *testing.T) {
 	lib := testenv.ORTLib(t)
 	modelDir := testenv.ModelDir(t, "all-MiniLM-L6-v2")
@@ -448,15 +470,29 @@ func TestShutdownDrainsInFlightRequests(t *testing.T) {
 	for i := range inputs {
 		inputs[i] = strings.Repeat("a fairly long sentence to embed ", 8) + strconv.Itoa(i)
 	}
-	status := make(chan int, 1)
+	body, err := json.Marshal(map[string]any{"inputs": inputs})
+	if err != nil {
+		t.Fatal(err)
+	}
+	status := make(chan string, 1)
 	go func() {
+		resp, err := http.Post(url+"/v1/embed", "application/json", bytes.NewReader(body))
+		if err != nil {
+			status <- err.Error()
+			return
+		}
+		defer resp.Body.Close()
 		var res embedResponse
-		status <- post(t, url+"/v1/embed", map[string]any{"inputs": inputs}, &res)
+		if err := json.NewDecoder(resp.Body).Decode(&res); err != nil || len(res.Embeddings) != len(inputs) {
+			status <- fmt.Sprintf("%s with %d embeddings (%v)", resp.Status, len(res.Embeddings), err)
+			return
+		}
+		status <- resp.Status
 	}()
-	time.Sleep(100 * time.Millisecond) // the request is being served (it takes several times longer)
+	waitAccepted(t, url) // the request is being served (it takes far longer than the wait)
 	cancel()
-	if got := <-status; got != 200 {
-		t.Errorf("in-flight request got %d during shutdown, want 200", got)
+	if got := <-status; got != "200 OK" {
+		t.Errorf("in-flight request got %s during shutdown, want 200 OK", got)
 	}
 	if err := <-done; err != nil {
 		t.Errorf("Run: %v", err)

@@ -59,6 +59,26 @@ func newBatcher(t *testing.T, r Runner, cfg Config) *Batcher {
 	return b
 }
 
+// waitFor blocks until the batcher holds queued sequences in its queue and running batches taken
+// by its workers. Tests wait for that state rather than sleep a guessed time, which a loaded
+// machine can outlast: a worker that has not yet taken its batch when a gate opens takes another.
+func waitFor(t *testing.T, b *Batcher, queued, running int) {
+	t.Helper()
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		b.mu.Lock()
+		q, r := len(b.queue), b.running
+		b.mu.Unlock()
+		if q == queued && r == running {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the batcher has %d sequences queued and %d batches running; want %d and %d", q, r, queued, running)
+		}
+		time.Sleep(time.Millisecond)
+	}
+}
+
 var roomy = Config{MaxBatchTokens: 1000, MaxBatchSize: 32, Workers: 1, MaxQueued: 100}
 
 func TestRunReturnsEachItemsRowsWithoutPadding(t *testing.T) {
@@ -89,10 +109,10 @@ func queuedTogether(t *testing.T, cfg Config, items []Item) [][2]int {
 	r.before = func() { once.Do(func() { <-block }) }
 	b := newBatcher(t, r, cfg)
 	go b.Run(context.Background(), []Item{item(1)})
-	time.Sleep(20 * time.Millisecond)
+	waitFor(t, b, 0, 1)
 	done := make(chan error)
 	go func() { _, err := b.Run(context.Background(), items); done <- err }()
-	time.Sleep(20 * time.Millisecond)
+	waitFor(t, b, len(items), 1)
 	close(block)
 	if err := <-done; err != nil {
 		t.Fatal(err)
@@ -167,9 +187,9 @@ func TestFullQueueFailsAtOnce(t *testing.T) {
 	defer close(block)
 	b := newBatcher(t, &fakeRunner{before: func() { <-block }}, Config{MaxBatchTokens: 100, MaxBatchSize: 1, Workers: 1, MaxQueued: 2})
 	go b.Run(context.Background(), []Item{item(1)}) // taken by the worker, which blocks
-	time.Sleep(20 * time.Millisecond)
+	waitFor(t, b, 0, 1)
 	go b.Run(context.Background(), []Item{item(1), item(2)}) // fills the queue
-	time.Sleep(20 * time.Millisecond)
+	waitFor(t, b, 2, 1)
 	_, err := b.Run(context.Background(), []Item{item(3)})
 	if errs.CodeOf(err) != errs.Overloaded {
 		t.Fatalf("err = %v, want overloaded", err)
@@ -182,12 +202,12 @@ func TestCancelledItemsNeverReachTheModel(t *testing.T) {
 	r.before = func() { <-block }
 	b := newBatcher(t, r, Config{MaxBatchTokens: 100, MaxBatchSize: 1, Workers: 1, MaxQueued: 10})
 	go b.Run(context.Background(), []Item{item(1)})
-	time.Sleep(20 * time.Millisecond)
+	waitFor(t, b, 0, 1)
 
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error)
 	go func() { _, err := b.Run(ctx, []Item{item(7), item(8)}); done <- err }()
-	time.Sleep(20 * time.Millisecond)
+	waitFor(t, b, 2, 1)
 	cancel()
 	if err := <-done; errs.CodeOf(err) != errs.Canceled {
 		t.Fatalf("err = %v", err)

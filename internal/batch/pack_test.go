@@ -5,7 +5,6 @@ import (
 	"slices"
 	"sync"
 	"testing"
-	"time"
 )
 
 func TestPackRowsPlacesEverySequenceOnce(t *testing.T) {
@@ -103,7 +102,7 @@ func newPackedBatcher(t *testing.T, maxTokens, maxSize int) (*Batcher, *packedRu
 	}
 	t.Cleanup(b.Close)
 	go b.Run(context.Background(), []Item{item(1)})
-	time.Sleep(20 * time.Millisecond)
+	waitFor(t, b, 0, 1)
 	return b, r
 }
 
@@ -130,7 +129,7 @@ func TestPackedBatchesGiveEachSequenceItsOwnTokens(t *testing.T) {
 			results[i] = res
 		}()
 	}
-	time.Sleep(20 * time.Millisecond)
+	waitFor(t, b, len(items), 1)
 	close(r.gate)
 	wg.Wait()
 
@@ -173,7 +172,7 @@ func TestPackedBatchesStayWithinTheTokenBudget(t *testing.T) {
 	}
 	done := make(chan error)
 	go func() { _, err := b.Run(context.Background(), items); done <- err }()
-	time.Sleep(20 * time.Millisecond)
+	waitFor(t, b, len(items), 1)
 	close(r.gate)
 	if err := <-done; err != nil {
 		t.Fatal(err)

@@ -4,8 +4,8 @@ import (
 	"context"
 	"slices"
 	"sync"
+	"sync/atomic"
 	"testing"
-	"time"
 )
 
 // gatedRunner records the shape of every run and holds each run until the gate opens, so that a
@@ -30,13 +30,13 @@ func (r *fakeRunner) shapes() [][2]int {
 	return out
 }
 
-// runGated sends one request of items to a batcher whose workers are all idle, opens the gate once
-// the workers have taken their batches, and waits for the answer.
-func runGated(t *testing.T, b *Batcher, gates []*gatedRunner, items []Item) {
+// runGated sends one request of items to a batcher whose workers are all idle, opens the gates
+// once the workers have taken the batches they will (batches of them), and waits for the answer.
+func runGated(t *testing.T, b *Batcher, gates []*gatedRunner, batches int, items []Item) {
 	t.Helper()
 	done := make(chan error)
 	go func() { _, err := b.Run(context.Background(), items); done <- err }()
-	time.Sleep(30 * time.Millisecond)
+	waitFor(t, b, 0, batches)
 	for _, g := range gates {
 		close(g.gate)
 	}
@@ -65,7 +65,7 @@ func TestIdleWorkersShareTheWaitingWork(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			r := newGatedRunner()
 			b := newBatcher(t, r, Config{MaxBatchTokens: 1000, MaxBatchSize: 32, Workers: 2, MaxQueued: 100, Spread: tc.spread})
-			runGated(t, b, []*gatedRunner{r}, equalItems(8, 4))
+			runGated(t, b, []*gatedRunner{r}, len(tc.want), equalItems(8, 4))
 			if got := r.shapes(); !slices.Equal(got, tc.want) {
 				t.Errorf("batches %v, want %v", got, tc.want)
 			}
@@ -87,7 +87,7 @@ func TestPackedWorkIsSharedByTokens(t *testing.T) {
 	}
 	done := make(chan error)
 	go func() { _, err := b.Run(context.Background(), items); done <- err }()
-	time.Sleep(30 * time.Millisecond)
+	waitFor(t, b, 0, 2)
 	close(r.gate)
 	if err := <-done; err != nil {
 		t.Fatal(err)
@@ -106,18 +106,25 @@ func TestPackedWorkIsSharedByTokens(t *testing.T) {
 
 func TestBusyWorkersTakeWhatIsWaiting(t *testing.T) {
 	// Both workers busy: the first to finish finds no idle worker and takes all that waits.
-	r := newGatedRunner()
+	// Each run holds until its own gate opens, so that one worker finishes while the other runs.
+	gates := []chan struct{}{make(chan struct{}), make(chan struct{}), make(chan struct{})}
+	var runs atomic.Int32
+	r := &fakeRunner{}
+	r.before = func() { <-gates[runs.Add(1)-1] }
 	b := newBatcher(t, r, Config{MaxBatchTokens: 1000, MaxBatchSize: 32, Workers: 2, MaxQueued: 100, Spread: true})
 	var wg sync.WaitGroup
-	for range 2 {
+	for i := range 2 {
 		wg.Add(1)
 		go func() { defer wg.Done(); b.Run(context.Background(), []Item{item(1, 2)}) }()
-		time.Sleep(20 * time.Millisecond)
+		waitFor(t, b, 0, i+1)
 	}
 	done := make(chan error)
 	go func() { _, err := b.Run(context.Background(), equalItems(6, 4)); done <- err }()
-	time.Sleep(20 * time.Millisecond)
-	close(r.gate)
+	waitFor(t, b, 6, 2)
+	close(gates[0])
+	waitFor(t, b, 0, 2) // the six were taken while the second single still ran
+	close(gates[1])
+	close(gates[2])
 	wg.Wait()
 	if err := <-done; err != nil {
 		t.Fatal(err)
@@ -140,7 +147,7 @@ func TestOnlyABatchWithTheModelToItselfRunsAlone(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			busy, alone := newGatedRunner(), newGatedRunner()
 			b := newBatcher(t, busy, Config{MaxBatchTokens: 1000, MaxBatchSize: 32, Workers: 2, MaxQueued: 100, Spread: true, Alone: alone})
-			runGated(t, b, []*gatedRunner{busy, alone}, tc.items)
+			runGated(t, b, []*gatedRunner{busy, alone}, tc.wantAlone+tc.wantBusy, tc.items)
 			if got := len(alone.shapes()); got != tc.wantAlone {
 				t.Errorf("%d batches ran alone, want %d", got, tc.wantAlone)
 			}
@@ -156,10 +163,10 @@ func TestABatchTakenWhileAnotherRunsIsNotAlone(t *testing.T) {
 	b := newBatcher(t, busy, Config{MaxBatchTokens: 1000, MaxBatchSize: 32, Workers: 2, MaxQueued: 100, Spread: true, Alone: alone})
 	first := make(chan error)
 	go func() { _, err := b.Run(context.Background(), equalItems(1, 3)); first <- err }()
-	time.Sleep(20 * time.Millisecond) // the first runs alone and holds its worker
+	waitFor(t, b, 0, 1) // the first runs alone and holds its worker
 	second := make(chan error)
 	go func() { _, err := b.Run(context.Background(), equalItems(1, 7)); second <- err }()
-	time.Sleep(20 * time.Millisecond)
+	waitFor(t, b, 0, 2)
 	close(alone.gate)
 	close(busy.gate)
 	if err := <-first; err != nil {
