@@ -39,7 +39,7 @@ for variant in fp32 int8; do
       -workers 1 -threads "$THREADS" -batches 4,8,16 -sorted >> "$RESULTS"
     bin/loadgen -mode inproc -data "$DATA" -model "$model" -d 3s -warmup 1s -c 16 -no-spin -json -name "pair$i $variant inproc c16" \
       -workers 2 -threads "$THREADS" >> "$RESULTS"
-    bin/loadgen -url "http://127.0.0.1:$PORT" -data "$DATA" -d 3s -warmup 1s -c 16 -json -name "pair$i $variant server c16" >> "$RESULTS"
+    bin/loadgen -url "http://127.0.0.1:$PORT" -data "$DATA" -d 3s -warmup 1s -c 16 -pid "$pid" -json -name "pair$i $variant server c16" >> "$RESULTS"
     bin/loadgen -url "http://127.0.0.1:$PORT" -data "$DATA" -d 3s -warmup 1s -c 1 -json -name "pair$i $variant server c1" >> "$RESULTS"
     bin/loadgen -url "http://127.0.0.1:$((PORT + 1))" -data "$DATA" -d 3s -warmup 1s -c 16 -json -name "pair$i $variant padded c16" >> "$RESULTS"
     bin/loadgen -url "http://127.0.0.1:$PORT" -data "$DATA" -d 3s -warmup 1s -c 4 -batch 32 -json -name "pair$i $variant server c4 batch32" >> "$RESULTS"

@@ -191,6 +191,8 @@ def paired(runs) -> None:
                 print(f"| {variant} | " + " | ".join(span(xs, c[4]) for xs, c in zip(cells, columns)) + " |")
         print()
 
+    cpu_table(pairs)
+
     table("Packed batches against padded ones (`--packing=false`), two servers answering the same loads "
           "back to back; bertserve over HTTP, sentences/s ratio, medians over the pairs, (min–max).", [
               ("16 clients, one sentence each", "server c16", "padded c16", rate_ratio, two),
@@ -202,6 +204,45 @@ def paired(runs) -> None:
               ("16 clients: sentences/s ratio", "server c16", "shared c16", rate_ratio, two),
               ("4 clients × 32 sentences: ratio", "server c4 batch32", "shared c4 batch32", rate_ratio, two),
               ("1 client: p50 difference, ms", "server c1", "shared c1", p50_diff, signed)])
+
+
+def cpu_table(pairs) -> None:
+    """CPU time per sentence in the paired runs: bare session.Run at its best batch, the pipeline in
+    process, and the server with the load generator beside it. On cores that stay busy, bare's share
+    over the server's and the load generator's bounds what the server can reach of bare."""
+    rows = []
+    for variant in ("fp32", "int8"):
+        bare, inproc, server, client, bound = [], [], [], [], []
+        for (v, _), recs in sorted(pairs.items()):
+            if v != variant:
+                continue
+            runs = {k: r for k, r in recs.items() if " bare " in k[0] and " bare b1 " not in k[0]}
+            srv, inp = recs.get((f"{variant} server c16", None)), recs.get((f"{variant} inproc c16", None))
+            if not runs or not srv or not srv.get("server_cpu_ms_per_seq"):
+                continue
+            best = max(runs.values(), key=lambda r: r["seq_per_s"])
+            if not best.get("cpu_ms_per_seq"):
+                continue
+            bare.append(best["cpu_ms_per_seq"])
+            server.append(srv["server_cpu_ms_per_seq"])
+            client.append(srv.get("cpu_ms_per_seq", 0))
+            bound.append(best["cpu_ms_per_seq"] / (server[-1] + client[-1]))
+            if inp and inp.get("cpu_ms_per_seq"):
+                inproc.append(inp["cpu_ms_per_seq"])
+        if bare:
+            ms = lambda x: f"{x:.3f}"
+            rows.append(f"| {variant} | {len(bare)} | {span(bare, ms)} | {span(inproc, ms)} | {span(server, ms)} | "
+                        f"{span(client, ms)} | {span(bound, lambda x: f'{x:.2f}')} |")
+    if not rows:
+        return
+    print("CPU time (user and system) per sentence in the same pairs, ms: bare `session.Run` at its best "
+          "batch, the pipeline in process (16 client goroutines included), and at 16 clients over HTTP the "
+          "server and the load generator, which share the machine's cores. While the cores stay busy, "
+          "bare ÷ (server + load generator) bounds server ÷ bare. Medians over the pairs, (min–max).\n")
+    print("| model | pairs | bare best | in process | server, HTTP | load generator | bound on server ÷ bare |")
+    print("|---|---:|---|---|---|---|---|")
+    print("\n".join(rows))
+    print()
 
 
 def versus_infinity(runs) -> None:

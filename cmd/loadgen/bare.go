@@ -152,6 +152,7 @@ func (b *bareRun) measure(ctx context.Context, sessions []*ort.Session, batches 
 		}
 	}
 	var wg sync.WaitGroup
+	cpu := startCPU(0)
 	start := time.Now()
 	for w := range b.workers {
 		wg.Add(1)
@@ -189,6 +190,7 @@ func (b *bareRun) measure(ctx context.Context, sessions []*ort.Session, batches 
 	}
 	wg.Wait()
 	rep.Seconds = time.Since(start).Seconds()
+	rep.CPUMSPerSeq, rep.CPUCores = cpu.perSequence(rep.Sequences, rep.Seconds)
 	if firstErr != nil {
 		return nil, fmt.Errorf("bare run: %w", firstErr)
 	}

@@ -136,9 +136,18 @@ func (h *httpRun) run(ctx context.Context, c *corpus, name string) (*Report, err
 	}
 	defer cancel()
 	var res results
+	own := startCPU(0)
+	var server *cpuMeter
+	if h.pid > 0 {
+		server = startCPU(h.pid)
+	}
 	start := time.Now()
 	h.drive(rctx, client, bodies, h.requests, &res)
 	rep.Seconds = time.Since(start).Seconds()
+	rep.CPUMSPerSeq, rep.CPUCores = own.perSequence(res.sequences, rep.Seconds)
+	if server != nil {
+		rep.ServerCPUMSPerSeq, rep.ServerCPUCores = server.perSequence(res.sequences, rep.Seconds)
+	}
 	close(stopRSS)
 	rssDone.Wait()
 	if h.pid > 0 {

@@ -73,9 +73,11 @@ func (r *inprocRun) run(ctx context.Context, c *corpus, name string) (*Report, e
 	if err != nil {
 		return nil, err
 	}
+	cpu := startCPU(0)
 	start := time.Now()
 	r.drive(rctx, m.Embedder, texts, &res)
 	rep.Seconds = time.Since(start).Seconds()
+	rep.CPUMSPerSeq, rep.CPUCores = cpu.perSequence(res.sequences, rep.Seconds)
 	s1, err := readBatchStats(met)
 	if err != nil {
 		return nil, err

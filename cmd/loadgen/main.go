@@ -4,8 +4,8 @@
 // POST /v1/embeddings that bertserve and other embedding servers answer) from a fixed number of
 // clients with a real corpus (../shared/data: Tatoeba sentences, and CoNLL-2003 news joined into
 // long documents for -long), one text or a client batch per request, and prints requests,
-// sequences and tokens per second, p50/p95/p99 latency and errors (with -pid, also the server's
-// RSS at start and end).
+// sequences and tokens per second, p50/p95/p99 latency and errors, and the CPU time it used itself
+// per sequence (with -pid, also the server's CPU time per sequence and its RSS at start and end).
 // With -rate it sends requests on a fixed schedule instead (open loop), latency counted from when
 // each was due.
 //
@@ -63,7 +63,7 @@ func run(args []string) error {
 	modelName := fs.String("model-name", "all-MiniLM-L6-v2", "http, -api openai: the model field of each request")
 	requests := fs.Int("n", 0, "http: stop after this many requests instead of after -d")
 	warmup := fs.Duration("warmup", 3*time.Second, "http, inproc: load before measuring, not counted")
-	pid := fs.Int("pid", 0, "http: server process id whose RSS is reported")
+	pid := fs.Int("pid", 0, "http: server process id whose CPU time and RSS are reported")
 	rate := fs.Float64("rate", 0, "http: send this many requests a second whatever the answers' pace (open loop, at most -c in flight); 0: each client waits for its answer")
 
 	modelDir := fs.String("model", "models/all-MiniLM-L6-v2", "bare, inproc: model folder (model.onnx, tokenizer.json; inproc also bertserve.json)")

@@ -33,6 +33,12 @@ type Report struct {
 	RSSStartKB   int      `json:"rss_start_kb,omitempty"`
 	RSSEndKB     int      `json:"rss_end_kb,omitempty"`
 	RSSMaxKB     int      `json:"rss_max_kb,omitempty"`
+	// CPU time, user and system, per sequence and the cores it kept busy: this process's (for an
+	// http run, the load generator's own) and, for an http run with -pid, the server's.
+	CPUMSPerSeq       float64 `json:"cpu_ms_per_seq,omitempty"`
+	CPUCores          float64 `json:"cpu_cores,omitempty"`
+	ServerCPUMSPerSeq float64 `json:"server_cpu_ms_per_seq,omitempty"`
+	ServerCPUCores    float64 `json:"server_cpu_cores,omitempty"`
 	// In-process runs only: the batches the server's batcher formed.
 	MeanBatch      float64 `json:"mean_batch,omitempty"`      // sequences per batch
 	MeanQueueMS    float64 `json:"mean_queue_ms,omitempty"`   // a sequence's wait for its batch
@@ -96,6 +102,13 @@ func (r *Report) print(w io.Writer, asJSON bool) {
 	if r.MeanBatch > 0 {
 		fmt.Fprintf(w, "  batches: %.2f sequences each, %.2f ms in session.Run, %.2f running at once; %.2f ms queued\n",
 			r.MeanBatch, r.MeanRunMS, r.RunningBatches, r.MeanQueueMS)
+	}
+	switch {
+	case r.ServerCPUMSPerSeq > 0:
+		fmt.Fprintf(w, "  CPU a sequence: server %.3f ms (%.2f cores), load generator %.3f ms (%.2f cores)\n",
+			r.ServerCPUMSPerSeq, r.ServerCPUCores, r.CPUMSPerSeq, r.CPUCores)
+	case r.CPUMSPerSeq > 0:
+		fmt.Fprintf(w, "  CPU a sequence: %.3f ms (%.2f cores)\n", r.CPUMSPerSeq, r.CPUCores)
 	}
 	if r.RSSStartKB > 0 {
 		fmt.Fprintf(w, "  server RSS: start %d MiB, end %d MiB, max %d MiB\n", r.RSSStartKB>>10, r.RSSEndKB>>10, r.RSSMaxKB>>10)
