@@ -93,13 +93,14 @@ for round in $(seq 1 "$ROUNDS"); do
     start_server "$root"
     load -name "$variant server c16" -c 16
     load -name "$variant server c1" -c 1
+    # Client batches: the load a bulk embedding job puts on a server, beside the peers' best batch.
+    load -name "$variant server c4 batch32" -c 4 -batch 32
     if [ $variant = fp32 ]; then
       load -name "$variant server c16 long10" -c 16 -long 0.1
       # Open loop: a fixed 20 requests a second well under capacity, so the long inputs' own work
       # does not pile up, and what remains is how long short requests wait behind long batches.
       load -name "$variant server open20" -rate 20 -c 256
       load -name "$variant server open20 long10" -rate 20 -c 256 -long 0.1
-      load -name "$variant server c4 batch32" -c 4 -batch 32
     fi
     stop_server
     if [ $variant = fp32 ]; then
