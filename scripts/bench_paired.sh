@@ -50,6 +50,10 @@ for variant in fp32 int8; do
     for t in 1 "$THREADS"; do
       bin/loadgen -mode bare -data "$DATA" -model "$model" -d 2s -no-spin -json -name "pair$i $variant bare b1 w1t$t" \
         -workers 1 -threads "$t" -batches 1 >> "$RESULTS"
+      # The same with the cores left idle for 0.3 ms after each run, about what one client's
+      # request spends outside session.Run in the server (HTTP, tokenizing, pooling, JSON).
+      bin/loadgen -mode bare -data "$DATA" -model "$model" -d 2s -no-spin -json -name "pair$i $variant cold b1 w1t$t" \
+        -workers 1 -threads "$t" -batches 1 -gap 300us >> "$RESULTS"
     done
   done
   kill "$pid" "$padded_pid" "$shared_pid" && wait "$pid" "$padded_pid" "$shared_pid" 2>/dev/null || true

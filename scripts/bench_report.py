@@ -143,15 +143,17 @@ def paired(runs) -> None:
     print("16 clients, one short sentence per request; \"in process\" is the server's pipeline without HTTP "
           "(`loadgen -mode inproc`). Medians over the pairs, (min–max).\n")
     print("| model | pairs | server ÷ bare best batch | in process ÷ bare best | server ÷ in process | "
-          "bare best: config, batch | 1 client p50 − best bare batch-1 p50, ms |")
-    print("|---|---:|---|---|---|---|---|")
+          "bare best: config, batch | 1 client p50 − best bare batch-1 p50, ms | "
+          "the same, bare pausing 0.3 ms after each run, ms |")
+    print("|---|---:|---|---|---|---|---|---|")
     for variant in ("fp32", "int8"):
-        ratios, batching, http, deltas, bests = [], [], [], [], collections.Counter()
+        ratios, batching, http, deltas, cold, bests = [], [], [], [], [], collections.Counter()
         for (v, _), recs in sorted(pairs.items()):
             if v != variant:
                 continue
             bare = {k: r for k, r in recs.items() if " bare " in k[0] and " bare b1 " not in k[0]}
             b1 = [r for k, r in recs.items() if " bare b1 " in k[0]]
+            b1_cold = [r for k, r in recs.items() if " cold b1 " in k[0]]
             server, single = recs.get((f"{v} server c16", None)), recs.get((f"{v} server c1", None))
             inproc = recs.get((f"{v} inproc c16", None))
             if bare and server:
@@ -163,10 +165,13 @@ def paired(runs) -> None:
                     http.append(server["seq_per_s"] / inproc["seq_per_s"])
             if single and b1:
                 deltas.append(single["latency_ms"]["p50"] - min(r["latency_ms"]["p50"] for r in b1))
+            if single and b1_cold:
+                cold.append(single["latency_ms"]["p50"] - min(r["latency_ms"]["p50"] for r in b1_cold))
         if ratios:
             two = lambda x: f"{x:.2f}"
             print(f"| {variant} | {len(ratios)} | {span(ratios, two)} | {span(batching, two)} | {span(http, two)} | "
-                  f"{', '.join(f'{b} ({n}×)' for b, n in bests.most_common())} | {span(deltas, lambda x: f'{x:+.2f}')} |")
+                  f"{', '.join(f'{b} ({n}×)' for b, n in bests.most_common())} | {span(deltas, lambda x: f'{x:+.2f}')} | "
+                  f"{span(cold, lambda x: f'{x:+.2f}')} |")
     print()
 
     def per_pair(variant, a, b, f):

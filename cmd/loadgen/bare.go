@@ -28,8 +28,11 @@ type bareRun struct {
 	noSpin    bool
 	sorted    bool
 	duration  time.Duration
-	longFrac  float64
-	seed      uint64
+	// gap is a pause after each run, not timed: the time a server spends outside session.Run
+	// between one client's requests, after which a run starts on cores that went idle.
+	gap      time.Duration
+	longFrac float64
+	seed     uint64
 }
 
 type padded struct {
@@ -136,7 +139,8 @@ func makeBatches(encs []*tokenizer.Encoding, size int, graphIn []ort.TensorInfo,
 func (b *bareRun) measure(ctx context.Context, sessions []*ort.Session, batches []padded, unitShape []int64) (*Report, error) {
 	perToken := len(unitShape) == 3
 	width := int(unitShape[len(unitShape)-1])
-	rep := &Report{Mode: "bare", Workers: b.workers, Threads: b.threads, Sessions: len(sessions), LongFrac: b.longFrac}
+	rep := &Report{Mode: "bare", Workers: b.workers, Threads: b.threads, Sessions: len(sessions), LongFrac: b.longFrac,
+		GapMS: float64(b.gap.Microseconds()) / 1000}
 	var next atomic.Int64
 	var mu sync.Mutex
 	var lat []time.Duration
@@ -177,6 +181,9 @@ func (b *bareRun) measure(ctx context.Context, sessions []*ort.Session, batches 
 					return
 				}
 				local = append(local, time.Since(t0))
+				if b.gap > 0 {
+					time.Sleep(b.gap)
+				}
 				seqs += p.size
 				toks += p.tokens
 			}

@@ -155,6 +155,23 @@ func TestInprocModeRunsTheServersPipeline(t *testing.T) {
 	}
 }
 
+func TestBareModePausesAfterEachRun(t *testing.T) {
+	if err := ort.Init(testenv.ORTLib(t)); err != nil {
+		t.Fatal(err)
+	}
+	defer ort.Shutdown()
+	b := &bareRun{modelDir: testenv.ModelDir(t, "all-MiniLM-L6-v2"), maxLength: 128, batches: []int{1}, workers: 1,
+		threads: 1, sessions: 1, noSpin: true, duration: 2 * time.Second, gap: 200 * time.Millisecond, seed: 1}
+	reps, err := b.run(context.Background(), &corpus{short: []string{"Hello world."}}, "t")
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Each run is followed by 200 ms of pause, so 2 s hold at most 11 of them.
+	if rep := reps[0]; rep.Requests < 1 || rep.Requests > 11 || rep.GapMS != 200 {
+		t.Errorf("report %+v: want 1 to 11 runs, 200 ms apart", rep)
+	}
+}
+
 func TestHTTPModeStopsAtOnceWhenTheServerCannotServe(t *testing.T) {
 	down := httptest.NewServer(http.NotFoundHandler())
 	downURL := down.URL

@@ -78,6 +78,7 @@ func run(args []string) error {
 	noSpin := fs.Bool("no-spin", false, "bare, inproc: idle intra-op threads sleep instead of spinning")
 	packing := fs.Bool("packing", true, "inproc: pack inputs into rows as the server does by default (false: padded batches)")
 	sorted := fs.Bool("sorted", false, "bare: group texts of similar length into batches instead of drawing them at random")
+	gap := fs.Duration("gap", 0, "bare: pause after each run, not timed, as a server's request loop leaves the cores idle between one client's requests (0: runs back to back)")
 	ortLib := fs.String("ort-lib", "", "bare, inproc: libonnxruntime.so (default: the one `make setup` installs)")
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -112,7 +113,7 @@ func run(args []string) error {
 		}
 		defer ort.Shutdown()
 		b := &bareRun{modelDir: *modelDir, maxLength: *maxLength, batches: sizes, workers: *workers,
-			threads: *threads, sessions: *sessions, noSpin: *noSpin, sorted: *sorted, duration: *duration, longFrac: *long, seed: *seed}
+			threads: *threads, sessions: *sessions, noSpin: *noSpin, sorted: *sorted, duration: *duration, gap: *gap, longFrac: *long, seed: *seed}
 		reps, err := b.run(ctx, c, *name)
 		if err != nil {
 			return err

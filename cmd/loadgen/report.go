@@ -49,6 +49,8 @@ type Report struct {
 	Workers  int `json:"workers,omitempty"`
 	Threads  int `json:"threads,omitempty"`
 	Sessions int `json:"sessions,omitempty"`
+	// GapMS is the pause after each run (-gap), not counted in its latency.
+	GapMS float64 `json:"gap_ms,omitempty"`
 }
 
 // Latency summarises request latencies in milliseconds.
@@ -93,6 +95,9 @@ func (r *Report) print(w io.Writer, asJSON bool) {
 		"latency p50 %.2f p95 %.2f p99 %.2f ms; errors %d, 429s %d\n",
 		r.Name, r.Mode, r.Concurrency, max(r.ClientBatch, r.Batch), 100*r.LongFrac, r.ReqPerSec, r.SeqPerSec, r.TokPerSec,
 		r.Seconds, r.Latency.P50, r.Latency.P95, r.Latency.P99, r.Errors, r.Rejected)
+	if r.GapMS > 0 {
+		fmt.Fprintf(w, "  a pause of %.2f ms after each run, not timed\n", r.GapMS)
+	}
 	if r.ShortLatency != nil {
 		fmt.Fprintf(w, "  short-only requests: p50 %.2f p95 %.2f p99 %.2f ms\n", r.ShortLatency.P50, r.ShortLatency.P95, r.ShortLatency.P99)
 	}
