@@ -129,6 +129,21 @@ def span(xs, f) -> str:
     return f"{f(statistics.median(xs))} ({f(min(xs))}–{f(max(xs))})" if xs else "–"
 
 
+def best_bare(recs):
+    """The key and record of a pair's fastest bare session.Run batch run (not its batch-1 runs),
+    or (None, None)."""
+    bare = {k: r for k, r in recs.items() if " bare " in k[0] and " bare b1 " not in k[0]}
+    if not bare:
+        return None, None
+    k = max(bare, key=lambda k: bare[k]["seq_per_s"])
+    return k, bare[k]
+
+
+def p50_over(single, runs):
+    """How far the 1-client run's p50 is above the fastest p50 among runs, in ms."""
+    return single["latency_ms"]["p50"] - min(r["latency_ms"]["p50"] for r in runs)
+
+
 def paired(runs) -> None:
     """The ratios of scripts/bench_paired.sh: one per pair of back-to-back runs, then the median."""
     pairs = collections.defaultdict(dict)
@@ -151,22 +166,21 @@ def paired(runs) -> None:
         for (v, _), recs in sorted(pairs.items()):
             if v != variant:
                 continue
-            bare = {k: r for k, r in recs.items() if " bare " in k[0] and " bare b1 " not in k[0]}
+            k, best = best_bare(recs)
             b1 = [r for k, r in recs.items() if " bare b1 " in k[0]]
             b1_cold = [r for k, r in recs.items() if " cold b1 " in k[0]]
             server, single = recs.get((f"{v} server c16", None)), recs.get((f"{v} server c1", None))
             inproc = recs.get((f"{v} inproc c16", None))
-            if bare and server:
-                k = max(bare, key=lambda k: bare[k]["seq_per_s"])
-                ratios.append(server["seq_per_s"] / bare[k]["seq_per_s"])
+            if best and server:
+                ratios.append(server["seq_per_s"] / best["seq_per_s"])
                 bests[f"{k[0].split(' bare ')[1]}, {k[1]}"] += 1
                 if inproc:
-                    batching.append(inproc["seq_per_s"] / bare[k]["seq_per_s"])
+                    batching.append(inproc["seq_per_s"] / best["seq_per_s"])
                     http.append(server["seq_per_s"] / inproc["seq_per_s"])
             if single and b1:
-                deltas.append(single["latency_ms"]["p50"] - min(r["latency_ms"]["p50"] for r in b1))
+                deltas.append(p50_over(single, b1))
             if single and b1_cold:
-                cold.append(single["latency_ms"]["p50"] - min(r["latency_ms"]["p50"] for r in b1_cold))
+                cold.append(p50_over(single, b1_cold))
         if ratios:
             two = lambda x: f"{x:.2f}"
             print(f"| {variant} | {len(ratios)} | {span(ratios, two)} | {span(batching, two)} | {span(http, two)} | "
@@ -223,12 +237,9 @@ def cpu_table(pairs) -> None:
         for (v, _), recs in sorted(pairs.items()):
             if v != variant:
                 continue
-            runs = {k: r for k, r in recs.items() if " bare " in k[0] and " bare b1 " not in k[0]}
+            _, best = best_bare(recs)
             srv, inp = recs.get((f"{variant} server c16", None)), recs.get((f"{variant} inproc c16", None))
-            if not runs or not srv or not srv.get("server_cpu_ms_per_seq"):
-                continue
-            best = max(runs.values(), key=lambda r: r["seq_per_s"])
-            if not best.get("cpu_ms_per_seq"):
+            if not best or not best.get("cpu_ms_per_seq") or not srv or not srv.get("server_cpu_ms_per_seq"):
                 continue
             bare.append(best["cpu_ms_per_seq"])
             server.append(srv["server_cpu_ms_per_seq"])
