@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"runtime"
 	"slices"
 	"sync"
 	"time"
@@ -248,6 +249,13 @@ func (b *Batcher) work() {
 			last.tokens += it.item.Len()
 		}
 		b.execute(batch, bufs)
+		// The results just handed out made their callers runnable on this goroutine's P (the Go
+		// scheduler's processor), and the next session.Run is a cgo call, which keeps that P until
+		// the runtime's monitor thread takes it back. Yielding first lets the callers pool,
+		// answer and send their next sequences now instead of a millisecond later, so the batches
+		// that follow are fuller. With 16 clients on two cores: 1.04× the throughput in process
+		// (8 of 8 alternating pairs ahead) and 1.02× over HTTP (9 of 12), docs/benchmarks.md.
+		runtime.Gosched()
 	}
 }
 

@@ -3,7 +3,9 @@ package batch
 import (
 	"context"
 	"errors"
+	"runtime"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -307,4 +309,56 @@ func equal(a, b []float32) bool {
 		}
 	}
 	return true
+}
+
+func TestABatchsCallersRunBeforeTheWorkersNextBatch(t *testing.T) {
+	// One P: the callers a batch answers can only run when the worker lets them. The scheduler
+	// now and then runs a yielded goroutine first for fairness, so this counts over rounds.
+	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(1))
+	const rounds = 40
+	ahead := 0
+	for range rounds {
+		if callerRanFirst(t) {
+			ahead++
+		}
+	}
+	if ahead < rounds*3/4 {
+		t.Errorf("the worker let the caller it had answered run before its next batch in %d of %d rounds", ahead, rounds)
+	}
+}
+
+// callerRanFirst answers one request while a second waits, and says whether the first request's
+// caller ran before the worker started the second request's batch.
+func callerRanFirst(t *testing.T) bool {
+	release := make(chan struct{})
+	var runs atomic.Int32
+	var answered, answeredFirst atomic.Bool
+	r := &fakeRunner{before: func() {
+		switch runs.Add(1) {
+		case 1:
+			<-release
+		case 2:
+			answeredFirst.Store(answered.Load())
+		}
+	}}
+	b := newBatcher(t, r, Config{MaxBatchTokens: 64, MaxBatchSize: 1, Workers: 1, MaxQueued: 8})
+	errc := make(chan error, 2)
+	go func() {
+		_, err := b.Run(context.Background(), []Item{item(1)})
+		answered.Store(true)
+		errc <- err
+	}()
+	waitFor(t, b, 0, 1)
+	go func() {
+		_, err := b.Run(context.Background(), []Item{item(2)})
+		errc <- err
+	}()
+	waitFor(t, b, 1, 1)
+	close(release)
+	for range 2 {
+		if err := <-errc; err != nil {
+			t.Fatal(err)
+		}
+	}
+	return answeredFirst.Load()
 }
