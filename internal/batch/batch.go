@@ -253,8 +253,8 @@ func (b *Batcher) work() {
 		// scheduler's processor), and the next session.Run is a cgo call, which keeps that P until
 		// the runtime's monitor thread takes it back. Yielding first lets the callers pool,
 		// answer and send their next sequences now instead of a millisecond later, so the batches
-		// that follow are fuller. With 16 clients on two cores: 1.04× the throughput in process
-		// (8 of 8 alternating pairs ahead) and 1.02× over HTTP (9 of 12), docs/benchmarks.md.
+		// that follow are fuller. On two cores, int8, 16 clients: 1.04× the throughput in process
+		// and 1.06× over HTTP (docs/benchmarks.md, "Yielding after a batch").
 		runtime.Gosched()
 	}
 }
