@@ -29,6 +29,7 @@ type httpRun struct {
 	seed        uint64
 	api         string // apiBertserve or apiOpenAI
 	modelName   string // the "model" field of OpenAI requests
+	encoding    string // the "encoding_format" field of OpenAI requests; "": not sent
 }
 
 // The request formats http mode speaks: bertserve's own POST /v1/embed, or OpenAI's POST
@@ -66,7 +67,11 @@ func (h *httpRun) bodies(c *corpus, n int) []body {
 		}
 		var data []byte
 		if h.api == apiOpenAI {
-			data, _ = json.Marshal(map[string]any{"model": h.modelName, "input": input})
+			req := map[string]any{"model": h.modelName, "input": input}
+			if h.encoding != "" {
+				req["encoding_format"] = h.encoding
+			}
+			data, _ = json.Marshal(req)
 		} else {
 			data, _ = json.Marshal(map[string]any{"inputs": input})
 		}

@@ -198,9 +198,10 @@ func TestHTTPModeStopsAtOnceWhenTheServerCannotServe(t *testing.T) {
 }
 
 func TestHTTPModeSpeaksBertserveAndOpenAIRequests(t *testing.T) {
-	for _, tc := range []struct{ api, path, body string }{
-		{apiBertserve, "/v1/embed", `{"inputs":"Hello world."}`},
-		{apiOpenAI, "/v1/embeddings", `{"input":"Hello world.","model":"m1"}`},
+	for _, tc := range []struct{ api, encoding, path, body string }{
+		{apiBertserve, "", "/v1/embed", `{"inputs":"Hello world."}`},
+		{apiOpenAI, "", "/v1/embeddings", `{"input":"Hello world.","model":"m1"}`},
+		{apiOpenAI, "base64", "/v1/embeddings", `{"encoding_format":"base64","input":"Hello world.","model":"m1"}`},
 	} {
 		var bad atomic.Value
 		srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -213,7 +214,7 @@ func TestHTTPModeSpeaksBertserveAndOpenAIRequests(t *testing.T) {
 			fmt.Fprint(w, `{"data":[],"usage":{"prompt_tokens":5,"total_tokens":5}}`)
 		}))
 		h := &httpRun{url: srv.URL, concurrency: 2, clientBatch: 1, duration: 100 * time.Millisecond, seed: 1,
-			api: tc.api, modelName: "m1"}
+			api: tc.api, modelName: "m1", encoding: tc.encoding}
 		rep, err := h.run(context.Background(), &corpus{short: []string{"Hello world."}}, "t")
 		srv.Close()
 		if err != nil {

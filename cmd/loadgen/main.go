@@ -61,6 +61,7 @@ func run(args []string) error {
 	clientBatch := fs.Int("batch", 1, "http: texts per request")
 	api := fs.String("api", apiBertserve, "http: request format: bertserve (POST /v1/embed) or openai (POST /v1/embeddings, which other embedding servers answer too)")
 	modelName := fs.String("model-name", "all-MiniLM-L6-v2", "http, -api openai: the model field of each request")
+	encoding := fs.String("encoding", "", "http, -api openai: the encoding_format field of each request, float or base64 (OpenAI's client asks for base64); empty: not sent")
 	requests := fs.Int("n", 0, "http: stop after this many requests instead of after -d")
 	warmup := fs.Duration("warmup", 3*time.Second, "http, inproc: load before measuring, not counted")
 	pid := fs.Int("pid", 0, "http: server process id whose CPU time and RSS are reported")
@@ -95,9 +96,15 @@ func run(args []string) error {
 		if *api != apiBertserve && *api != apiOpenAI {
 			return fmt.Errorf("-api %q: want %s or %s", *api, apiBertserve, apiOpenAI)
 		}
+		switch {
+		case *encoding != "" && *api != apiOpenAI:
+			return fmt.Errorf("-encoding %s: only -api %s requests have an encoding_format", *encoding, apiOpenAI)
+		case *encoding != "" && *encoding != "float" && *encoding != "base64":
+			return fmt.Errorf("-encoding %q: want float or base64", *encoding)
+		}
 		h := &httpRun{url: *url, concurrency: *conc, clientBatch: *clientBatch, longFrac: *long,
 			requests: *requests, duration: *duration, warmup: *warmup, pid: *pid, seed: *seed, rate: *rate,
-			api: *api, modelName: *modelName}
+			api: *api, modelName: *modelName, encoding: *encoding}
 		rep, err := h.run(ctx, c, *name)
 		if err != nil {
 			return err
