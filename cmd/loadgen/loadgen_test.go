@@ -228,3 +228,19 @@ func TestHTTPModeSpeaksBertserveAndOpenAIRequests(t *testing.T) {
 		}
 	}
 }
+
+func TestInprocModeDefaultsToTheServersWorkers(t *testing.T) {
+	for _, tc := range []struct {
+		mode    string
+		n, want int
+	}{
+		{"inproc", 0, serverWorkers},
+		{"inproc", 3, 3},
+		{"bare", 0, 1},
+		{"bare", 2, 2},
+	} {
+		if got := workersFor(tc.mode, tc.n); got != tc.want {
+			t.Errorf("workersFor(%q, %d) = %d, want %d", tc.mode, tc.n, got, tc.want)
+		}
+	}
+}

@@ -70,7 +70,7 @@ func run(args []string) error {
 	modelDir := fs.String("model", "models/all-MiniLM-L6-v2", "bare, inproc: model folder (model.onnx, tokenizer.json; inproc also bertserve.json)")
 	maxLength := fs.Int("max-length", 256, "bare: tokens per text after the cut (the model's max_length)")
 	batches := fs.String("batches", "1,2,4,8,16,32,64", "bare: batch sizes to measure")
-	workers := fs.Int("workers", 1, "bare: goroutines calling session.Run at once; inproc: the batcher's workers")
+	workers := fs.Int("workers", 0, "bare: goroutines calling session.Run at once (0: 1); inproc: the batcher's workers (0: the server's default, 2)")
 	threads := fs.Int("threads", 0, "bare: intra-op threads per session (0: ONNX Runtime's default); inproc: of a batch that runs alone, as the server's --threads (0: one per core)")
 	batchTokens := fs.Int("max-batch-tokens", 0, "inproc: token budget of a batch, as the server's --max-batch-tokens (0: the server's default for this machine)")
 	fillWait := fs.Duration("fill-wait", 2*time.Millisecond, "inproc: as the server's --batch-fill-wait")
@@ -84,6 +84,7 @@ func run(args []string) error {
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
+	*workers = workersFor(*mode, *workers)
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
@@ -149,6 +150,22 @@ func run(args []string) error {
 		return fmt.Errorf("-mode %q: want http, inproc or bare", *mode)
 	}
 	return nil
+}
+
+// serverWorkers is the server's default --workers, which inproc mode copies unless -workers is
+// given, as it copies the server's other defaults.
+const serverWorkers = 2
+
+// workersFor is -workers as mode uses it: n when given, else one goroutine in bare mode and the
+// server's default in inproc mode.
+func workersFor(mode string, n int) int {
+	switch {
+	case n > 0:
+		return n
+	case mode == "inproc":
+		return serverWorkers
+	}
+	return 1
 }
 
 // initORT loads lib, or the library `make setup` installs when lib is empty.
